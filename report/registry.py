@@ -46,10 +46,17 @@ class Market(_Strict):
     colour: str = Field(pattern=r"^#[0-9a-f]{6}$")
 
 
+class Words(_Strict):
+    """Like Text, but may be empty: a count has no unit word ("2.031 hennepkwekerijen")."""
+
+    nl: str
+    en: str
+
+
 class Unit(_Strict):
     id: str
     symbol: Text = Field(description="Short unit for axes and tables, e.g. 'kg', '%'.")
-    words: Text = Field(description="Unit in running text, e.g. 'kilogram', 'procent'.")
+    words: Words = Field(description="Unit in running text, e.g. 'kilogram', 'procent'; empty for counts.")
     decimals: int = Field(ge=0, le=3)
     kind: Literal["count", "amount", "money", "percentage", "price", "rate", "index"]
 

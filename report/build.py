@@ -1,0 +1,484 @@
+"""The build stage: registry + clean data → facts → text snippets, figures, variables.
+
+Everything is written into a fresh temporary folder and swapped in at the end, so a failed
+build leaves the previous _generated/ as it was. A build whose inputs did not change since
+the last one does nothing (the inputs' hash is kept in _generated/.inputs).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from report import figures as fig
+from report import numbers
+from report.errors import MonitorError
+from report.facts import SeriesFacts, all_facts
+from report.observations import CleanData, load_clean_data
+from report.project import Project
+from report.registry import Indicator, Registry, load_registry
+from report.text import TextWriter, find_causal_words
+
+DEMO_NOTICE_NL = "Fictieve demonstratiegegevens: de cijfers in dit rapport zijn verzonnen."
+DEMO_NOTICE_EN = "Fictitious demonstration data: the figures in this report are invented."
+DEMO_SOURCE = "Fictieve demonstratiegegevens"
+QUALITY_NL = {
+    "groen": "groen (periodiek beschikbaar, voldoende kwaliteit)",
+    "geel": "geel (periodiek beschikbaar, beperkte kwaliteit)",
+    "oranje": "oranje (niet periodiek beschikbaar, beperkte kwaliteit)",
+}
+
+Progress = Callable[[str], None]
+
+
+@dataclass
+class BuildResult:
+    skipped: bool
+    figures: list[fig.Figure] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+def inputs_hash(project: Project) -> str:
+    """Hash of everything the build reads, including the build code itself."""
+    h = hashlib.sha256()
+    files = [project.registry, project.root / "_quarto.yml"]
+    files += sorted(project.clean.glob("*"))
+    files += sorted(project.templates.rglob("*.j2"))
+    files += sorted(Path(__file__).parent.glob("*.py"))
+    files += sorted(project.fonts.glob("*.ttf"))
+    for f in files:
+        if f.is_file():
+            h.update(str(f.relative_to(project.root) if f.is_relative_to(project.root) else f.name).encode())
+            h.update(f.read_bytes())
+    return h.hexdigest()
+
+
+def market_groups(registry: Registry) -> dict[str, list[str]]:
+    """Top-level drug markets with their sub-markets (cannabis: cannabis, wiet, hasj, ...)."""
+    groups: dict[str, list[str]] = {}
+    for m in registry.markets:
+        top = m.parent or m.id
+        if top in ("harddrugs", "softdrugs", "alle"):
+            continue
+        groups.setdefault(top, []).append(m.id)
+    return groups
+
+
+class Builder:
+    def __init__(self, project: Project, registry: Registry, data: CleanData, out: Path):
+        self.project = project
+        self.registry = registry
+        self.data = data
+        self.out = out
+        self.facts = all_facts(registry, data.observations)
+        self.writer = TextWriter(registry, project.templates)
+        self.figures: list[fig.Figure] = []
+
+    # -- helpers ---------------------------------------------------------------------------
+    def source_line(self, ind: Indicator) -> str:
+        return ind.source_line + (f". {DEMO_SOURCE}" if self.data.demo else "")
+
+    def series_of(self, ind_id: str, measure_id: str) -> list[SeriesFacts]:
+        return [s for k, s in self.facts.items() if k[0] == ind_id and k[1] == measure_id]
+
+    def write(self, rel: str, text: str) -> None:
+        path = self.out / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+
+    # -- indicator blocks ------------------------------------------------------------------
+    def indicator_block(self, ind: Indicator, cache: Path | None) -> str:
+        measures = []
+        for measure in ind.measures:
+            series = self.series_of(ind.id, measure.id)
+            if not series:
+                measures.append({"label": measure.label.nl, "zinnen": [], "figuur": None})
+                continue
+            regional = len(ind.regions) > 1
+            if regional:
+                sentences = [
+                    {"markt": self.registry.market_by_id[g[0].market].name.nl, "tekst": self.regional_sentence(ind, measure, g)}
+                    for g in self._by_market(series)
+                ]
+            else:
+                # Several markets: one list item per market, so the sentence need not repeat it.
+                several = len(series) > 1
+                sentences = [
+                    {
+                        "markt": self.registry.market_by_id[s.market].name.nl,
+                        "tekst": self.writer.series_text(s, "nl", name_market=not several),
+                    }
+                    for s in series
+                ]
+            figure = self.figure(ind, measure, series, cache)
+            notes = sorted({(p.year, p.note) for s in series for p in s.points if p.note})
+            measures.append(
+                {
+                    "label": measure.label.nl,
+                    "zinnen": sentences,
+                    "figuur": figure,
+                    "noten": [{"jaar": str(y), "tekst": t} for y, t in notes],
+                }
+            )
+        ctx = {
+            "id": ind.id,
+            "nummer": ind.number,
+            "titel": ind.title.nl,
+            "definitie": ind.definition.nl,
+            "kwaliteit": ind.quality,
+            "kwaliteit_tekst": QUALITY_NL[ind.quality],
+            "kwaliteit_toelichting": ind.quality_note.nl,
+            "frequentie": ind.frequency.nl,
+            "bron": self.source_line(ind),
+            "maten": measures,
+            "kanttekeningen": [c.nl for c in ind.caveats],
+            "demo": self.data.demo,
+        }
+        return self.writer.render(
+            self.writer.first_existing(f"nl/indicator_{ind.id}.md.j2", "nl/indicator.md.j2"), **ctx
+        )
+
+    @staticmethod
+    def _by_market(series: list[SeriesFacts]) -> list[list[SeriesFacts]]:
+        groups: dict[str, list[SeriesFacts]] = {}
+        for s in series:
+            groups.setdefault(s.market, []).append(s)
+        return list(groups.values())
+
+    def regional_sentence(self, ind: Indicator, measure, group: list[SeriesFacts]) -> str:
+        year = max(s.last.year for s in group)
+        latest = [s for s in group if s.last.year == year]
+        hi = max(latest, key=lambda s: s.last.value)
+        lo = min(latest, key=lambda s: s.last.value)
+        ctx = {
+            "markt": self.registry.market_by_id[group[0].market].name.nl,
+            "label": measure.label.nl,
+            "jaar": str(year),
+            "aantal_steden": len(latest),
+            "steden": [self.registry.region_by_id[s.region].name.nl for s in latest],
+            "hoogste": self.writer.series_context(hi, "nl"),
+            "laagste": self.writer.series_context(lo, "nl"),
+            "voorlopig": any(s.last.provisional for s in latest),
+        }
+        text = self.writer.render(self.writer.first_existing("nl/regio.md.j2"), **ctx)
+        return " ".join(text.split())
+
+    def figure(self, ind: Indicator, measure, series: list[SeriesFacts], cache: Path | None) -> dict:
+        fid = fig.figure_id(ind.id, measure.id)
+        chart = fig.build_chart(self.registry, ind, measure, series, self.source_line(ind))
+        rows = fig._rows(self.registry, series)
+        stem = self.out / "figuren" / fid
+        spec_key = hashlib.sha256(chart.to_json(sort_keys=True).encode()).hexdigest()
+        cached = cache / "figuren" / fid if cache else None
+        if cached and (cached.parent / f"{fid}.key").exists() and (
+            (cached.parent / f"{fid}.key").read_text() == spec_key
+        ):
+            # Same spec as last build: reuse the exported files (export is the slow part).
+            stem.parent.mkdir(parents=True, exist_ok=True)
+            for suffix in (".svg", ".png", ".csv", ".vl.json", ".key"):
+                shutil.copy2(cached.with_name(fid + suffix), stem.with_name(fid + suffix))
+        else:
+            fig.export(chart, rows, stem, self.project.fonts)
+            stem.with_name(fid + ".key").write_text(spec_key)
+        figure = fig.Figure(
+            id=f"fig-{fid}",
+            indicator=ind.id,
+            measure=measure.id,
+            caption=fig.caption(self.registry, ind, measure, series),
+            alt=fig.alt_text(self.registry, ind, measure, series),
+            stem=f"/_generated/figuren/{fid}",
+        )
+        self.figures.append(figure)
+        return {"id": figure.id, "pad": figure.stem + ".svg", "bijschrift": figure.caption, "alt": figure.alt}
+
+    # -- summary, samenhang, appendices ----------------------------------------------------
+    def headline(self, ind: Indicator) -> SeriesFacts | None:
+        """The indicator's key series: its first measure and first market with data."""
+        for measure in ind.measures:
+            for market in ind.markets_of(measure):
+                s = self.facts.get((ind.id, measure.id, market, ind.regions[0]))
+                if s is not None:
+                    return s
+        return None
+
+    def summary(self, lang: str) -> str:
+        themes = []
+        for theme in self.registry.themes:
+            items = []
+            for ind in self.registry.indicators_of(theme.id):
+                s = self.headline(ind)
+                if s is None:
+                    continue
+                items.append(
+                    {
+                        "nummer": ind.number,
+                        "id": ind.id,
+                        "titel": getattr(ind.title, lang),
+                        "tekst": self.writer.series_text(s, lang),
+                    }
+                )
+            themes.append({"titel": getattr(theme.title, lang), "id": theme.id, "indicatoren": items})
+        name = "nl/kerncijfers.md.j2" if lang == "nl" else "en/key_figures.md.j2"
+        return self.writer.render(
+            name,
+            themas=themes,
+            demo=self.data.demo,
+            demo_melding=DEMO_NOTICE_NL if lang == "nl" else DEMO_NOTICE_EN,
+        )
+
+    def samenhang(self, top: str, members: list[str]) -> str:
+        rows = []
+        for ind in self.registry.indicators:
+            for measure in ind.measures:
+                unit = self.registry.unit_by_id[measure.unit]
+                for market in ind.markets_of(measure):
+                    if market not in members:
+                        continue
+                    for region in ind.regions[:1] if len(ind.regions) == 1 else ind.regions:
+                        s = self.facts.get((ind.id, measure.id, market, region))
+                        if s is None:
+                            continue
+                        c = self.writer.series_context(s, "nl")
+                        name = self.registry.market_by_id[market].name.nl
+                        if len(ind.regions) > 1:
+                            name += f", {self.registry.region_by_id[region].name.nl}"
+                        change = "."
+                        if c["richting"] == "gelijk":
+                            change = "vrijwel gelijk"
+                        elif c["richting"] in ("hoger", "lager") and unit.kind == "percentage":
+                            change = ("+" if c["richting"] == "hoger" else "−") + c["verschil"] + " pp"
+                        elif c["richting"] in ("hoger", "lager") and c.get("verschil_procent"):
+                            change = ("+" if c["richting"] == "hoger" else "−") + c["verschil_procent"] + "%"
+                        elif c["richting"] == "onbekend" and c["heeft_vorige"]:
+                            change = "breuk"
+                        rows.append(
+                            {
+                                "nummer": ind.number,
+                                "id": ind.id,
+                                "indicator": ind.title.nl,
+                                "maat": measure.axis.nl,
+                                "markt": name,
+                                "jaar": c["jaar"],
+                                "waarde": c["waarde"] + ("*" if c["voorlopig"] else ""),
+                                "vorig_jaar": c.get("vorig_jaar", "."),
+                                "vorige_waarde": c.get("vorige_waarde", "."),
+                                "verandering": change,
+                            }
+                        )
+        market = self.registry.market_by_id[top]
+        return self.writer.render(
+            "nl/samenhang.md.j2",
+            markt=market.name.nl,
+            markt_id=top,
+            submarkten=[self.registry.market_by_id[m].name.nl for m in members if m != top],
+            rijen=rows,
+            demo=self.data.demo,
+            bron=DEMO_SOURCE if self.data.demo else "",
+        )
+
+    def appendix_overview(self) -> str:
+        themes = []
+        for theme in self.registry.themes:
+            themes.append({"titel": theme.title.nl, "indicatoren": self.registry.indicators_of(theme.id)})
+        return self.writer.render("nl/overzicht.md.j2", themas=themes, kwaliteit=QUALITY_NL)
+
+    def appendix_definitions(self) -> str:
+        items = []
+        for ind in self.registry.indicators:
+            items.append(
+                {
+                    "ind": ind,
+                    "thema": self.registry.theme_by_id[ind.theme].title.nl,
+                    "kwaliteit_tekst": QUALITY_NL[ind.quality],
+                    "maten": [
+                        {
+                            "label": m.label.nl,
+                            "eenheid": self.registry.unit_by_id[m.unit].symbol.nl,
+                            "markten": numbers.words(
+                                [self.registry.market_by_id[x].name.nl for x in ind.markets_of(m)]
+                            ),
+                            "ondergrens": m.lower_bound,
+                        }
+                        for m in ind.measures
+                    ],
+                    "regio": numbers.words([self.registry.region_by_id[r].name.nl for r in ind.regions]),
+                }
+            )
+        return self.writer.render("nl/definities.md.j2", indicatoren=items)
+
+    def appendix_tables(self) -> str:
+        tables = []
+        for ind in self.registry.indicators:
+            for measure in ind.measures:
+                series = self.series_of(ind.id, measure.id)
+                if not series:
+                    continue
+                unit = self.registry.unit_by_id[measure.unit]
+                groups = self._by_market(series) if len(ind.regions) > 1 else [series]
+                for group in groups:
+                    regional = len(ind.regions) > 1
+                    cols = [
+                        self.registry.region_by_id[s.region].name.nl
+                        if regional
+                        else self.registry.market_by_id[s.market].name.nl
+                        for s in group
+                    ]
+                    years = range(
+                        min(s.points[0].year for s in group), max(s.points[-1].year for s in group) + 1
+                    )
+                    body = []
+                    for y in years:
+                        cells = []
+                        for s in group:
+                            p = next((p for p in s.points if p.year == y), None)
+                            if p is None:
+                                cells.append(".")
+                            else:
+                                v = numbers.number(p.value, unit.decimals)
+                                cells.append(v + ("*" if p.provisional else "") + (" ¹" if p.series_break else ""))
+                        body.append({"jaar": str(y), "cellen": cells})
+                    suffix = ""
+                    if regional:
+                        suffix = f", {self.registry.market_by_id[group[0].market].name.nl}"
+                    tid = f"tbl-{ind.id}-{measure.id}".replace("_", "-") + (
+                        f"-{group[0].market}".replace("_", "-") if regional else ""
+                    )
+                    tables.append(
+                        {
+                            "id": tid,
+                            "titel": f"{ind.title.nl}: {measure.axis.nl.lower()}{suffix}",
+                            "kolommen": cols,
+                            "rijen": body,
+                            "breuk": any(s.break_years for s in group),
+                            "ondergrens": measure.lower_bound,
+                            "bron": self.source_line(ind),
+                        }
+                    )
+        return self.writer.render("nl/tabellen.md.j2", tabellen=tables)
+
+    # -- variables for editors' prose ------------------------------------------------------
+    def variables(self) -> dict:
+        ind_vars: dict = {}
+        for (ind_id, measure, market, region), s in self.facts.items():
+            c = self.writer.series_context(s, "nl")
+            entry = {
+                "jaar": c["jaar"],
+                "waarde": c["waarde"],
+                "vorig_jaar": c.get("vorig_jaar", "."),
+                "vorige_waarde": c.get("vorige_waarde", "."),
+                "verschil": c.get("verschil", "."),
+                "verschil_procent": c.get("verschil_procent") or ".",
+                "eerste_jaar": str(s.points[0].year),
+                "eerste_waarde": numbers.number(s.points[0].value, s.decimals),
+            }
+            node = ind_vars.setdefault(ind_id, {}).setdefault(measure, {}).setdefault(market, {})
+            if len(self.registry.indicator_by_id[ind_id].regions) > 1:
+                node[region] = entry
+            else:
+                node.update(entry)
+        years = sorted(self.data.observations["year"].unique())
+        return {
+            "editie": str(self.registry.edition),
+            "eerste_jaar": str(years[0]),
+            "laatste_jaar": str(years[-1]),
+            "demo": "ja" if self.data.demo else "nee",
+            "ind": ind_vars,
+        }
+
+    # -- everything ------------------------------------------------------------------------
+    def run(self, cache: Path | None, progress: Progress) -> None:
+        fig.register_fonts(self.project.fonts)
+        for ind in self.registry.indicators:
+            progress(f"indicator {ind.number}: {ind.id}")
+            self.write(f"indicatoren/{ind.id}.md", self.indicator_block(ind, cache))
+        progress("samenvatting en summary")
+        self.write("samenvatting/kerncijfers_nl.md", self.summary("nl"))
+        self.write("samenvatting/key_figures_en.md", self.summary("en"))
+        progress("samenhang")
+        for top, members in market_groups(self.registry).items():
+            self.write(f"samenhang/{top}.md", self.samenhang(top, members))
+        progress("bijlagen")
+        self.write("bijlagen/overzicht.md", self.appendix_overview())
+        self.write("bijlagen/definities.md", self.appendix_definitions())
+        self.write("bijlagen/tabellen.md", self.appendix_tables())
+        notice = (
+            f"::: {{.demo}}\n**{DEMO_NOTICE_NL}**\n{self.data.description}\n:::\n" if self.data.demo else ""
+        )
+        self.write("demo.md", notice)
+        meta = {
+            "edition": self.registry.edition,
+            "demo": self.data.demo,
+            "demo-notice": DEMO_NOTICE_NL if self.data.demo else "",
+        }
+        self.write("metadata.yml", yaml.safe_dump(meta, allow_unicode=True, sort_keys=True))
+        self.check_generated_text()
+
+    def check_generated_text(self) -> None:
+        # Guard for edited templates: descriptive text only, never a causal claim.
+        for path in sorted(self.out.rglob("*.md")):
+            found = find_causal_words(path.read_text(encoding="utf-8"))
+            if found:
+                raise MonitorError(
+                    f"{path.relative_to(self.out)}: generated text uses causal wording {found}; "
+                    "the monitor describes developments and cannot show effects of policy. "
+                    "Change the template in chapters/sjablonen/."
+                )
+
+
+def build(project: Project, force: bool = False, progress: Progress | None = None) -> BuildResult:
+    progress = progress or (lambda msg: None)
+    registry = load_registry(project.registry)
+    digest = inputs_hash(project)
+    stamp = project.generated / ".inputs"
+    if (
+        not force
+        and stamp.exists()
+        and stamp.read_text() == digest
+        and project.variables.exists()
+    ):
+        return BuildResult(skipped=True)
+    data = load_clean_data(project.clean, registry)
+    tmp = Path(tempfile.mkdtemp(prefix=".monitor-tmp-build-", dir=project.root))
+    try:
+        builder = Builder(project, registry, data, tmp)
+        builder.run(cache=project.generated if project.generated.exists() else None, progress=progress)
+        variables = yaml.safe_dump(builder.variables(), allow_unicode=True, sort_keys=True)
+        _write_reference_docx(tmp / "reference.docx")
+        (tmp / ".inputs").write_text(digest)
+        # Swap in: the old folder goes only after the new one is complete.
+        old = project.root / ".monitor-tmp-old-generated"
+        if old.exists():
+            shutil.rmtree(old)
+        if project.generated.exists():
+            os.replace(project.generated, old)
+        os.replace(tmp, project.generated)
+        tmp_vars = project.variables.with_suffix(".yml.tmp")
+        tmp_vars.write_text(
+            "# Written by `monitor build` from data/clean; do not edit (see docs/conventions.md).\n"
+            + variables,
+            encoding="utf-8",
+        )
+        os.replace(tmp_vars, project.variables)
+        if old.exists():
+            shutil.rmtree(old)
+        return BuildResult(skipped=False, figures=builder.figures)
+    finally:
+        if tmp.exists():
+            shutil.rmtree(tmp)
+
+
+def _write_reference_docx(path: Path) -> None:
+    # Quarto's docx format reads _generated/reference.docx (see _quarto.yml); the embedded
+    # engine uses the same file, so both engines style the DOCX alike.
+    try:
+        from report.render.docx import write_reference_docx
+    except ImportError:
+        return
+    write_reference_docx(path)

@@ -1,0 +1,248 @@
+"""Trend figures per indicator and measure (small multiples per market), with Altair.
+
+Each figure is written as SVG (PDF and HTML), PNG (DOCX), its data as CSV and its Vega-Lite
+spec (interactive HTML chart). Provisional values are open circles, series breaks a dashed
+rule, missing years a gap in the line; the source line sits under the chart.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import altair as alt
+import vl_convert as vlc
+
+from report import numbers
+from report.facts import SeriesFacts
+from report.registry import Indicator, Measure, Registry
+
+FONT = "Noto Sans"
+LINTBLAUW = "#154273"
+GREY = "#535353"
+WIDTH_SINGLE = 520
+WIDTH_PANEL = 170
+
+
+@dataclass(frozen=True)
+class Figure:
+    id: str
+    indicator: str
+    measure: str
+    caption: str
+    alt: str
+    stem: str  # path without extension, relative to the project root, starting with "/"
+
+
+def figure_id(indicator: str, measure: str) -> str:
+    return f"{indicator}-{measure}".replace("_", "-")
+
+
+def _config() -> dict:
+    return {
+        "font": FONT,
+        "axis": {"labelFontSize": 11, "titleFontSize": 11, "labelColor": GREY, "titleColor": GREY},
+        "legend": {"labelFontSize": 11, "titleFontSize": 11},
+        "header": {"labelFontSize": 12, "labelFontWeight": "bold", "labelColor": LINTBLAUW},
+        "title": {"fontSize": 10, "color": GREY, "fontWeight": "normal"},
+        "view": {"stroke": None},
+    }
+
+
+def _rows(registry: Registry, series: list[SeriesFacts]) -> list[dict]:
+    rows: list[dict] = []
+    for s in series:
+        market = registry.market_by_id[s.market].name.nl
+        region = registry.region_by_id[s.region].name.nl
+        by_year = {p.year: p for p in s.points}
+        for year in range(s.points[0].year, s.points[-1].year + 1):
+            p = by_year.get(year)
+            rows.append(
+                {
+                    "markt": market,
+                    "regio": region,
+                    "jaar": year,
+                    # None breaks the line: a missing year shows as a gap.
+                    "waarde": None if p is None else p.value,
+                    "status": "ontbreekt"
+                    if p is None
+                    else ("voorlopig" if p.provisional else "definitief"),
+                    "noot": "" if p is None else p.note,
+                }
+            )
+    return rows
+
+
+def build_chart(
+    registry: Registry,
+    indicator: Indicator,
+    measure: Measure,
+    series: list[SeriesFacts],
+    source_line: str,
+) -> alt.TopLevelMixin:
+    unit = registry.unit_by_id[measure.unit]
+    fmt = ",." + str(unit.decimals) + "f"
+    data = _rows(registry, series)
+    markets = list(dict.fromkeys(r["markt"] for r in data))
+    regional = indicator.regions != ["NL"] and len(indicator.regions) > 1
+    colour_field = "regio" if regional else "markt"
+    colour_domain = list(dict.fromkeys(r[colour_field] for r in data))
+    if regional:
+        palette = ["#154273", "#e17000", "#39870c", "#a90061", "#007bc7"]
+    else:
+        palette = [registry.market_by_id[s.market].colour for s in series]
+        palette = list(dict.fromkeys(palette)) if len(set(palette)) == len(colour_domain) else None
+    colour = alt.Color(
+        f"{colour_field}:N",
+        title="Stad" if regional else "Drugsmarkt",
+        scale=alt.Scale(domain=colour_domain, range=palette) if palette else alt.Undefined,
+        legend=alt.Legend(orient="bottom") if regional else None,
+    )
+    x = alt.X(
+        "jaar:Q",
+        title=None,
+        axis=alt.Axis(format="d", tickMinStep=1, labelAngle=0, labelOverlap=True),
+        scale=alt.Scale(zero=False, nice=False),
+    )
+    y = alt.Y("waarde:Q", title=measure.axis.nl, axis=alt.Axis(format=fmt), scale=alt.Scale(zero=True))
+    tooltip = [
+        alt.Tooltip("markt:N", title="Drugsmarkt"),
+        *([alt.Tooltip("regio:N", title="Stad")] if regional else []),
+        alt.Tooltip("jaar:Q", title="Jaar", format="d"),
+        alt.Tooltip("waarde:Q", title=measure.axis.nl, format=fmt),
+        alt.Tooltip("status:N", title="Status"),
+        alt.Tooltip("noot:N", title="Noot"),
+    ]
+    base = alt.Chart().encode(x=x, y=y, color=colour)
+    line = base.mark_line(strokeWidth=2)
+    points = base.mark_point(size=45, strokeWidth=1.5).encode(
+        # Provisional values are open circles; the legend says so.
+        fill=alt.condition(alt.datum.status == "voorlopig", alt.value("white"), colour),
+        shape=alt.Shape(
+            "status:N",
+            title="Status",
+            scale=alt.Scale(domain=["definitief", "voorlopig"], range=["circle", "diamond"]),
+            # Outlined legend symbols: the shape, not a colour, tells the status apart.
+            legend=alt.Legend(orient="bottom", symbolStrokeColor=GREY, symbolFillColor="white"),
+        ),
+        tooltip=tooltip,
+    ).transform_filter("datum.waarde != null")
+    layers = [line, points]
+    breaks = sorted({y for s in series for y in s.break_years})
+    if breaks:
+        rule_data = [{"jaar": b - 0.5, "label": f"breuk {b}"} for b in breaks]
+        rule = (
+            alt.Chart(alt.Data(values=rule_data))
+            .mark_rule(strokeDash=[4, 3], color=GREY)
+            .encode(x="jaar:Q")
+        )
+        label = (
+            alt.Chart(alt.Data(values=rule_data))
+            .mark_text(align="left", dx=3, dy=-4, fontSize=10, color=GREY, baseline="bottom")
+            .encode(x="jaar:Q", y=alt.value(0), text="label:N")
+        )
+        layers += [rule, label]
+    many = len(markets) > 1
+    width = WIDTH_PANEL if many else WIDTH_SINGLE
+    layer = alt.layer(*layers).properties(width=width, height=130 if many else 220)
+    title = alt.TitleParams(
+        text=f"Bron: {source_line}",
+        orient="bottom",
+        anchor="start",
+        fontSize=10,
+        color=GREY,
+        fontWeight="normal",
+        dy=8,
+    )
+    if many:
+        chart = (
+            alt.FacetChart(
+                data=alt.Data(values=data),
+                spec=layer,
+                facet=alt.Facet("markt:N", title=None, sort=markets),
+                columns=3,
+                title=title,
+            )
+            .resolve_scale(y="independent")
+        )
+    else:
+        chart = layer.properties(data=alt.Data(values=data), title=title)
+    return chart.configure(**_config())
+
+
+def alt_text(registry: Registry, indicator: Indicator, measure: Measure, series: list[SeriesFacts]) -> str:
+    """A description from the facts: what the chart shows and where each line starts and ends."""
+    unit = registry.unit_by_id[measure.unit]
+    first = min(s.points[0].year for s in series)
+    last = max(s.points[-1].year for s in series)
+    regional = len(indicator.regions) > 1
+    markets = list(dict.fromkeys(s.market for s in series))
+    kind = "Lijngrafieken, één paneel per drugsmarkt," if len(markets) > 1 else "Lijngrafiek"
+    unit_txt = f" ({unit.symbol.nl})" if unit.kind != "count" else ""
+    parts = [f"{kind} van {measure.label.nl}{unit_txt}, {first}–{last}."]
+    for s in series:
+        name = registry.market_by_id[s.market].name.nl
+        if regional:
+            name += ", " + registry.region_by_id[s.region].name.nl
+        a, b = s.points[0], s.points[-1]
+        d = unit.decimals
+        txt = f"{name[0].upper() + name[1:]}: van {numbers.number(a.value, d)} in {a.year} naar {numbers.number(b.value, d)} in {b.year}"
+        if b.provisional:
+            txt += " (voorlopig)"
+        if s.missing_years:
+            txt += f", geen gegevens over {numbers.years(list(s.missing_years))}"
+        if s.break_years:
+            txt += f", breuk in de reeks in {numbers.years(list(s.break_years))}"
+        parts.append(txt + ".")
+    return " ".join(parts)
+
+
+def caption(registry: Registry, indicator: Indicator, measure: Measure, series: list[SeriesFacts]) -> str:
+    first = min(s.points[0].year for s in series)
+    last = max(s.points[-1].year for s in series)
+    unit = registry.unit_by_id[measure.unit]
+    split = " per stad en drugsmarkt" if len(indicator.regions) > 1 else (
+        " per drugsmarkt" if len({s.market for s in series}) > 1 else ""
+    )
+    return f"{indicator.title.nl}: {measure.axis.nl.lower()}{split}, {first}–{last}" + (
+        "" if unit.kind == "count" or unit.symbol.nl in measure.axis.nl else f" ({unit.symbol.nl})"
+    )
+
+
+def figure_csv(rows: list[dict]) -> str:
+    buf = io.StringIO()
+    w = csv.writer(buf, delimiter=";", lineterminator="\n")
+    w.writerow(["drugsmarkt", "regio", "jaar", "waarde", "status", "noot"])
+    for r in rows:
+        if r["waarde"] is None:
+            continue
+        # Dutch spreadsheet users open ';' files with decimal commas correctly.
+        w.writerow([r["markt"], r["regio"], r["jaar"], str(r["waarde"]).replace(".", ","), r["status"], r["noot"]])
+    return buf.getvalue()
+
+
+def export(chart: alt.TopLevelMixin, rows: list[dict], out_stem: Path, font_dir: Path) -> None:
+    spec = chart.to_dict()
+    locale = vlc.get_format_locale("nl-NL")
+    svg = vlc.vegalite_to_svg(spec, format_locale=locale)
+    png = vlc.vegalite_to_png(spec, scale=2, format_locale=locale)
+    out_stem.parent.mkdir(parents=True, exist_ok=True)
+    out_stem.with_suffix(".svg").write_text(svg, encoding="utf-8")
+    out_stem.with_suffix(".png").write_bytes(png)
+    out_stem.with_suffix(".csv").write_text(figure_csv(rows), encoding="utf-8")
+    out_stem.with_suffix(".vl.json").write_text(
+        json.dumps(spec, ensure_ascii=False, sort_keys=True, indent=1), encoding="utf-8"
+    )
+
+
+_fonts_registered: set[str] = set()
+
+
+def register_fonts(font_dir: Path) -> None:
+    key = str(font_dir.resolve())
+    if key not in _fonts_registered:
+        vlc.register_font_directory(key)
+        _fonts_registered.add(key)

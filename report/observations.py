@@ -1,0 +1,186 @@
+"""The clean data: tidy observations, read and validated against the registry.
+
+Every problem is collected (not only the first) and reported with file, row, column, the
+value found and what was expected. The file itself is only read, never changed.
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+import yaml
+
+from report.errors import MonitorError
+from report.registry import Registry
+
+COLUMNS = [
+    "indicator",
+    "measure",
+    "market",
+    "region",
+    "year",
+    "value",
+    "provisional",
+    "series_break",
+    "note",
+]
+KEY = ["indicator", "measure", "market", "region", "year"]
+MAX_ERRORS_SHOWN = 50
+
+
+@dataclass(frozen=True)
+class CleanData:
+    observations: pd.DataFrame
+    demo: bool
+    description: str
+
+
+def _suggest(value: str, options: list[str]) -> str:
+    close = difflib.get_close_matches(value, options, n=1, cutoff=0.6)
+    return f"; did you mean {close[0]!r}?" if close else ""
+
+
+def _problem(path: Path, row: int, column: str, value: object, expected: str) -> str:
+    # Rows are numbered as a spreadsheet shows them: the header is row 1.
+    return f"{path}, row {row}, column {column!r}: found {value!r}, expected {expected}"
+
+
+def validate(frame: pd.DataFrame, registry: Registry, path: Path) -> list[str]:
+    """Return every problem in the observations (empty list when valid)."""
+    problems: list[str] = []
+    missing = [c for c in COLUMNS if c not in frame.columns]
+    extra = [c for c in frame.columns if c not in COLUMNS]
+    if missing or extra:
+        msg = f"{path}: columns do not match; expected {COLUMNS}"
+        if missing:
+            msg += f"; missing {missing}"
+        if extra:
+            msg += f"; unexpected {extra}"
+        return [msg]
+
+    last_year = registry.edition
+    for i, rec in enumerate(frame.to_dict("records")):
+        row = i + 2
+        ind = registry.indicator_by_id.get(rec["indicator"])
+        if ind is None:
+            problems.append(
+                _problem(path, row, "indicator", rec["indicator"], "an indicator id of the registry")
+                + _suggest(str(rec["indicator"]), list(registry.indicator_by_id))
+            )
+            continue
+        measure = next((m for m in ind.measures if m.id == rec["measure"]), None)
+        if measure is None:
+            ids = [m.id for m in ind.measures]
+            problems.append(
+                _problem(path, row, "measure", rec["measure"], f"a measure of {ind.id}: {ids}")
+                + _suggest(str(rec["measure"]), ids)
+            )
+            continue
+        markets = ind.markets_of(measure)
+        if rec["market"] not in markets:
+            problems.append(
+                _problem(
+                    path, row, "market", rec["market"], f"a market of {ind.id}/{measure.id}: {markets}"
+                )
+                + _suggest(str(rec["market"]), markets)
+            )
+        if rec["region"] not in ind.regions:
+            problems.append(
+                _problem(path, row, "region", rec["region"], f"a region of {ind.id}: {ind.regions}")
+                + _suggest(str(rec["region"]), ind.regions)
+            )
+        try:
+            year = int(rec["year"])
+            if str(year) != str(rec["year"]).strip():
+                raise ValueError
+        except (TypeError, ValueError):
+            problems.append(_problem(path, row, "year", rec["year"], "a whole year such as 2024"))
+        else:
+            if not registry.first_year <= year <= last_year:
+                problems.append(
+                    _problem(
+                        path,
+                        row,
+                        "year",
+                        rec["year"],
+                        f"a year from {registry.first_year} to {last_year} (the edition)",
+                    )
+                )
+        try:
+            value = float(rec["value"])
+            if value != value:  # NaN
+                raise ValueError
+        except (TypeError, ValueError):
+            problems.append(
+                _problem(
+                    path, row, "value", rec["value"], "a number with '.' as decimal separator (1234.5)"
+                )
+            )
+        else:
+            unit = registry.unit_by_id[measure.unit]
+            if value < 0:
+                problems.append(_problem(path, row, "value", rec["value"], "a value of 0 or more"))
+            elif unit.kind == "percentage" and value > 100:
+                problems.append(_problem(path, row, "value", rec["value"], "a percentage from 0 to 100"))
+            elif unit.kind == "price" and value == 0:
+                problems.append(_problem(path, row, "value", rec["value"], "a price above 0"))
+            elif unit.kind == "count" and value != int(value):
+                problems.append(_problem(path, row, "value", rec["value"], "a whole number (a count)"))
+        for flag in ("provisional", "series_break"):
+            if str(rec[flag]).strip() not in ("0", "1"):
+                problems.append(_problem(path, row, flag, rec[flag], "0 or 1"))
+
+    dup = frame[frame.duplicated(KEY, keep=False)]
+    for key, group in dup.groupby(KEY, sort=True):
+        rows = ", ".join(str(i + 2) for i in group.index)
+        problems.append(f"{path}, rows {rows}: the same observation {dict(zip(KEY, key))} twice")
+    return problems
+
+
+def load_clean_data(clean_dir: str | Path, registry: Registry) -> CleanData:
+    clean_dir = Path(clean_dir)
+    path = clean_dir / "observations.csv"
+    if not path.exists():
+        raise MonitorError(
+            f"{path}: clean observations not found; run `monitor clean` "
+            "or `python scripts/make_demo_data.py` for the demo data"
+        )
+    try:
+        # Read as text so a bad value is reported as it stands in the file.
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise MonitorError(f"{path}: not UTF-8 text ({exc})") from exc
+    except pd.errors.ParserError as exc:
+        raise MonitorError(f"{path}: not a valid CSV file ({exc})") from exc
+    except pd.errors.EmptyDataError as exc:
+        raise MonitorError(f"{path}: the file is empty; expected a header {COLUMNS}") from exc
+    problems = validate(frame, registry, path)
+    if problems:
+        shown = problems[:MAX_ERRORS_SHOWN]
+        more = len(problems) - len(shown)
+        raise MonitorError(
+            f"{path}: {len(problems)} problem(s) in the clean data:\n"
+            + "\n".join(f"  - {p}" for p in shown)
+            + (f"\n  … and {more} more" if more else "")
+        )
+    frame = frame.assign(
+        year=frame["year"].astype(int),
+        value=frame["value"].astype(float),
+        provisional=frame["provisional"].astype(int).astype(bool),
+        series_break=frame["series_break"].astype(int).astype(bool),
+    ).sort_values(KEY, ignore_index=True)
+
+    meta_path = clean_dir / "metadata.yml"
+    meta = {}
+    if meta_path.exists():
+        meta = yaml.safe_load(meta_path.read_text(encoding="utf-8")) or {}
+        if not isinstance(meta, dict) or not isinstance(meta.get("demo", False), bool):
+            raise MonitorError(f"{meta_path}: expected a mapping with 'demo: true|false'")
+    return CleanData(
+        observations=frame,
+        demo=bool(meta.get("demo", False)),
+        description=str(meta.get("description", "")),
+    )

@@ -1,0 +1,235 @@
+"""Write the FICTITIOUS demo data into data/clean/ (fixed seed: the same file every time).
+
+The numbers are invented but plausible in size, and carry the irregularities the source study
+describes: indicator 12 only in 2013, 2016 and 2020 and only for cocaine; wastewater for a
+handful of cities; sparse series for the orange indicators; a provisional last year; a series
+break; a missing year; a year in which not all police units delivered seizure data.
+
+    python scripts/make_demo_data.py [--out data/clean]
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import sys
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from report.registry import load_registry  # noqa: E402
+
+SEED = 20240601
+FIRST, LAST = 2012, 2024
+
+# (indicator, measure) → {market or region-market: (level in FIRST, yearly growth, noise)}.
+# Levels are invented orders of magnitude, not real figures.
+LEVELS: dict[tuple[str, str], dict[str, tuple[float, float, float]]] = {
+    ("inbeslagnames_nl", "aantal"): {
+        "cocaine": (1400, 0.03, 0.08),
+        "wiet": (5200, -0.02, 0.07),
+        "hasj": (900, -0.01, 0.1),
+        "xtc": (700, 0.02, 0.1),
+        "amfetamine": (650, 0.01, 0.1),
+        "heroine": (420, -0.04, 0.1),
+        "overig": (180, 0.06, 0.15),
+    },
+    ("inbeslagnames_nl", "kg"): {
+        "cocaine": (10500, 0.13, 0.15),
+        "wiet": (38000, -0.03, 0.12),
+        "hasj": (9500, -0.02, 0.2),
+        "xtc": (1900, 0.02, 0.25),
+        "amfetamine": (2600, 0.04, 0.25),
+        "heroine": (850, -0.03, 0.3),
+        "overig": (240, 0.08, 0.35),
+    },
+    ("inbeslagnames_nl", "grote_partijen"): {
+        "cocaine": (45, 0.08, 0.12),
+        "wiet": (60, -0.02, 0.15),
+        "hasj": (25, -0.01, 0.2),
+        "xtc": (12, 0.02, 0.25),
+        "amfetamine": (15, 0.03, 0.25),
+        "heroine": (6, -0.02, 0.3),
+        "overig": (3, 0.05, 0.4),
+    },
+    ("inbeslagnames_belgie", "kg"): {
+        "cocaine": (5000, 0.18, 0.15),
+        "cannabis": (21000, -0.02, 0.2),
+        "heroine": (300, 0.0, 0.3),
+    },
+    ("hennepkwekerijen", "aantal"): {"wiet": (5800, -0.07, 0.05)},
+    ("drugslabs", "aantal"): {
+        "xtc": (28, 0.04, 0.2),
+        "amfetamine": (24, 0.02, 0.2),
+        "synthetisch_overig": (9, 0.05, 0.3),
+    },
+    ("cocaine_extractie", "aantal"): {"cocaine": (5, 0.12, 0.25)},
+    ("drugsafvaldumpingen", "aantal"): {"synthetisch": (130, 0.03, 0.15)},
+    ("groothandelsprijzen", "prijs"): {
+        "cocaine": (29000, 0.01, 0.04),
+        "wiet": (4200, 0.02, 0.05),
+        "hasj": (3300, 0.01, 0.05),
+        "xtc": (1900, -0.01, 0.06),
+        "amfetamine": (1300, 0.0, 0.06),
+    },
+    ("zuiverheid", "gehalte"): {
+        "cocaine": (58.0, 0.015, 0.03),
+        "wiet": (16.5, 0.0, 0.03),
+        "hasj": (17.0, 0.02, 0.04),
+        "amfetamine": (46.0, 0.0, 0.05),
+    },
+    ("zuiverheid", "mdma_per_tablet"): {"xtc": (120, 0.03, 0.05)},
+    ("straatprijzen", "prijs_gram"): {
+        "cocaine": (50.0, 0.005, 0.02),
+        "wiet": (8.8, 0.02, 0.02),
+        "hasj": (9.6, 0.015, 0.02),
+        "amfetamine": (10.5, 0.0, 0.03),
+    },
+    ("straatprijzen", "prijs_tablet"): {"xtc": (4.9, 0.0, 0.03)},
+    ("drugsgebruik", "laatste_jaar"): {
+        "cannabis": (7.6, 0.01, 0.03),
+        "cocaine": (1.4, 0.05, 0.05),
+        "xtc": (2.0, 0.04, 0.05),
+        "amfetamine": (0.9, 0.01, 0.06),
+        "heroine": (0.1, 0.0, 0.1),
+    },
+    ("afvalwater", "concentratie"): {
+        "cocaine": (450.0, 0.06, 0.08),
+        "xtc": (60.0, 0.04, 0.1),
+        "amfetamine": (110.0, 0.02, 0.1),
+        "overig": (8.0, 0.05, 0.2),
+    },
+    ("beschikbaarheid", "makkelijk_verkrijgbaar"): {"cocaine": (41.0, 0.02, 0.03)},
+    ("delicten_opiumwet", "aantal"): {
+        "harddrugs": (9800, 0.01, 0.03),
+        "softdrugs": (13500, -0.03, 0.03),
+    },
+    ("liquidaties", "aantal"): {"alle": (14, 0.0, 0.25)},
+    ("opsporingsonderzoeken", "aantal"): {"alle": (520, 0.02, 0.06)},
+    ("om_afdoeningen", "aantal"): {
+        "harddrugs": (7800, 0.01, 0.04),
+        "softdrugs": (8600, -0.03, 0.04),
+    },
+    ("csv_verstoord", "aantal"): {"alle": (150, 0.03, 0.1)},
+    ("rechtshulpverzoeken", "aantal"): {"alle": (900, 0.04, 0.08)},
+    ("ontnemingen", "opgelegd"): {"alle": (60.0, 0.04, 0.2)},
+    ("ontnemingen", "geind"): {"alle": (32.0, 0.04, 0.2)},
+    ("gesloten_panden", "aantal"): {"alle": (700, 0.06, 0.08)},
+}
+
+# Relative size of each city in the wastewater series (fictitious).
+CITIES = {"amsterdam": 1.6, "rotterdam": 1.1, "utrecht": 0.9, "eindhoven": 1.0, "den_haag": 0.8}
+
+# Which years exist (default: every year FIRST..LAST).
+YEARS: dict[str, list[int]] = {
+    "beschikbaarheid": [2013, 2016, 2020],
+    "afvalwater": list(range(2016, LAST + 1)),
+    "rechtshulpverzoeken": [2016, 2018, 2020, 2022, 2023, 2024],
+    "ontnemingen": [2014, 2015, 2016, 2018, 2019, 2021, 2022, 2023, 2024],
+    "gesloten_panden": [2017, 2019, 2021, 2023, 2024],
+    "drugsgebruik": list(range(2015, LAST + 1)),
+}
+# The one missing year in an otherwise annual series.
+MISSING = {("opsporingsonderzoeken", 2018)}
+# Den Haag joins the wastewater measurements later.
+CITY_START = {"den_haag": 2019}
+# The series break: a new way of registering Opium Act offences from 2019.
+BREAK = ("delicten_opiumwet", 2019, 0.82, "Breuk in de reeks: nieuwe registratiewijze vanaf 2019.")
+SEIZURE_NOTE = (
+    2019,
+    "In 2019 leverden vijf van de elf politie-eenheden gegevens aan; het cijfer is een ondergrens.",
+)
+
+DESCRIPTION = (
+    "Fictieve demonstratiegegevens, gemaakt door scripts/make_demo_data.py (vaste seed "
+    f"{SEED}). Ze lijken in orde van grootte op echte cijfers, maar zijn verzonnen."
+)
+
+
+def generate(registry_path: Path) -> list[dict]:
+    registry = load_registry(registry_path)
+    rng = np.random.default_rng(SEED)
+    rows: list[dict] = []
+    for ind in registry.indicators:
+        years = YEARS.get(ind.id, list(range(FIRST, LAST + 1)))
+        for measure in ind.measures:
+            unit = registry.unit_by_id[measure.unit]
+            levels = LEVELS[(ind.id, measure.id)]
+            for market in ind.markets_of(measure):
+                level, growth, noise = levels[market]
+                for region in ind.regions:
+                    scale = CITIES.get(region, 1.0)
+                    for year in years:
+                        if (ind.id, year) in MISSING:
+                            continue
+                        if year < CITY_START.get(region, FIRST):
+                            continue
+                        t = year - FIRST
+                        value = level * scale * (1 + growth) ** t * rng.lognormal(0, noise)
+                        if ind.id == "inbeslagnames_nl" and year == SEIZURE_NOTE[0]:
+                            value *= 0.55  # fewer police units delivered
+                        note = ""
+                        brk = False
+                        if ind.id == BREAK[0] and year >= BREAK[1]:
+                            value *= BREAK[2]
+                            brk = year == BREAK[1]
+                            note = BREAK[3] if brk else ""
+                        if ind.id == "inbeslagnames_nl" and year == SEIZURE_NOTE[0]:
+                            note = SEIZURE_NOTE[1]
+                        if unit.kind == "percentage":
+                            value = min(value, 99.0)
+                        value = round(value, unit.decimals)
+                        if unit.kind == "count":
+                            value = int(value)
+                        rows.append(
+                            {
+                                "indicator": ind.id,
+                                "measure": measure.id,
+                                "market": market,
+                                "region": region,
+                                "year": year,
+                                "value": value,
+                                # The last year is provisional, as in a real first release.
+                                "provisional": int(year == LAST),
+                                "series_break": int(brk),
+                                "note": note,
+                            }
+                        )
+    rows.sort(key=lambda r: (r["indicator"], r["measure"], r["market"], r["region"], r["year"]))
+    return rows
+
+
+def to_csv(rows: list[dict]) -> str:
+    buf = io.StringIO()
+    fields = list(rows[0])
+    writer = csv.DictWriter(buf, fieldnames=fields, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    return buf.getvalue()
+
+
+def write(out_dir: Path, registry_path: Path) -> None:
+    out_dir.mkdir(parents=True, exist_ok=True)
+    rows = generate(registry_path)
+    (out_dir / "observations.csv").write_text(to_csv(rows), encoding="utf-8")
+    (out_dir / "metadata.yml").write_text(
+        f"# Written by scripts/make_demo_data.py; do not edit.\ndemo: true\ndescription: >-\n  {DESCRIPTION}\n",
+        encoding="utf-8",
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=ROOT / "data" / "clean")
+    parser.add_argument("--registry", type=Path, default=ROOT / "data" / "indicators.yml")
+    args = parser.parse_args()
+    write(args.out, args.registry)
+    print(f"demo data written to {args.out}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,50 @@
+"""The demo data: deterministic, committed, and as irregular as the seed says real data are."""
+
+import importlib.util
+from pathlib import Path
+
+import pandas as pd
+
+from report.observations import load_clean_data
+from report.registry import load_registry
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _generator():
+    spec = importlib.util.spec_from_file_location("make_demo_data", ROOT / "scripts" / "make_demo_data.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_generator_reproduces_the_committed_clean_data(tmp_path):
+    _generator().write(tmp_path, ROOT / "data" / "indicators.yml")
+    for name in ("observations.csv", "metadata.yml"):
+        assert (tmp_path / name).read_bytes() == (ROOT / "data" / "clean" / name).read_bytes(), name
+
+
+def test_demo_data_cover_all_indicators_and_are_marked_fictitious():
+    reg = load_registry(ROOT / "data" / "indicators.yml")
+    data = load_clean_data(ROOT / "data" / "clean", reg)
+    assert data.demo is True and "Fictieve" in data.description
+    obs = data.observations
+    assert set(obs["indicator"]) == {i.id for i in reg.indicators}
+    assert obs["year"].min() <= 2012 and obs["year"].max() == 2024
+
+
+def test_demo_data_carry_the_irregularities_of_the_seed():
+    reg = load_registry(ROOT / "data" / "indicators.yml")
+    obs = load_clean_data(ROOT / "data" / "clean", reg).observations
+    avail = obs[obs.indicator == "beschikbaarheid"]
+    assert sorted(avail.year.unique()) == [2013, 2016, 2020]
+    assert set(avail.market) == {"cocaine"}
+    assert obs[obs.indicator == "afvalwater"].region.nunique() >= 4
+    assert obs[obs.year == 2024].provisional.all() and not obs[obs.year < 2024].provisional.any()
+    assert obs.series_break.sum() >= 1
+    years = obs[obs.indicator == "opsporingsonderzoeken"].year
+    assert 2018 not in set(years) and {2017, 2019} <= set(years)
+    for orange in ("rechtshulpverzoeken", "ontnemingen", "gesloten_panden"):
+        span = obs[obs.indicator == orange].year
+        assert span.nunique() < span.max() - span.min() + 1, orange
+    assert isinstance(obs, pd.DataFrame)
