@@ -353,7 +353,7 @@ class Builder:
                     tables.append(
                         {
                             "id": tid,
-                            "titel": f"{ind.title.nl}: {measure.axis.nl.lower()}{suffix}",
+                            "titel": f"{ind.title.nl}: {fig.lower_first(measure.axis.nl)}{suffix}",
                             "kolommen": cols,
                             "rijen": body,
                             "breuk": any(s.break_years for s in group),

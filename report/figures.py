@@ -207,9 +207,16 @@ def caption(registry: Registry, indicator: Indicator, measure: Measure, series: 
     split = " per stad en drugsmarkt" if len(indicator.regions) > 1 else (
         " per drugsmarkt" if len({s.market for s in series}) > 1 else ""
     )
-    return f"{indicator.title.nl}: {measure.axis.nl.lower()}{split}, {first}–{last}" + (
+    return f"{indicator.title.nl}: {lower_first(measure.axis.nl)}{split}, {first}–{last}" + (
         "" if unit.kind == "count" or unit.symbol.nl in measure.axis.nl else f" ({unit.symbol.nl})"
     )
+
+
+def lower_first(text: str) -> str:
+    """'Aantal' → 'aantal', but 'MDMA per tablet' stays: abbreviations keep their capitals."""
+    if len(text) > 1 and text[1].isupper():
+        return text
+    return text[:1].lower() + text[1:]
 
 
 def figure_csv(rows: list[dict]) -> str:
