@@ -90,7 +90,7 @@ def render(
                 project.root,
                 formats=tuple(formats),
                 engine=engine.value,
-                draft={"version": "concept"} if draft else None,
+                draft=draft,
             )
         for name, path in outputs.items():
             console.print(f"render: {name} → {path.relative_to(project.root)}")

@@ -43,6 +43,16 @@ def _suggest(value: str, options: list[str]) -> str:
     return f"; did you mean {close[0]!r}?" if close else ""
 
 
+def _suggest_market(value: str, allowed: list[str], registry: Registry) -> str:
+    """'coke' → 'cocaine' through the registry's synonyms, else the closest spelling."""
+    known = registry.market_synonyms.get(value.strip().lower())
+    if known in allowed:
+        return f"; did you mean {known!r}?"
+    names = {k: v for k, v in registry.market_synonyms.items() if v in allowed}
+    close = difflib.get_close_matches(value.strip().lower(), list(names), n=1, cutoff=0.6)
+    return f"; did you mean {names[close[0]]!r}?" if close else ""
+
+
 def _problem(path: Path, row: int, column: str, value: object, expected: str) -> str:
     # Rows are numbered as a spreadsheet shows them: the header is row 1.
     return f"{path}, row {row}, column {column!r}: found {value!r}, expected {expected}"
@@ -85,7 +95,7 @@ def validate(frame: pd.DataFrame, registry: Registry, path: Path) -> list[str]:
                 _problem(
                     path, row, "market", rec["market"], f"a market of {ind.id}/{measure.id}: {markets}"
                 )
-                + _suggest(str(rec["market"]), markets)
+                + _suggest_market(str(rec["market"]), markets, registry)
             )
         if rec["region"] not in ind.regions:
             problems.append(

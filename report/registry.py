@@ -43,6 +43,10 @@ class Market(_Strict):
     id: str
     name: Text
     parent: str | None = None
+    synonyms: list[str] = Field(
+        default_factory=list,
+        description="Other names sources use ('coke', 'cocaïne'); matched case-insensitively.",
+    )
     colour: str = Field(pattern=r"^#[0-9a-f]{6}$")
 
 
@@ -187,6 +191,15 @@ class Registry(_Strict):
     @cached_property
     def market_by_id(self) -> dict[str, Market]:
         return {m.id: m for m in self.markets}
+
+    @cached_property
+    def market_synonyms(self) -> dict[str, str]:
+        """Lower-case id, Dutch and English name and synonyms → market id."""
+        out: dict[str, str] = {}
+        for m in self.markets:
+            for name in (m.id, m.name.nl, m.name.en, *m.synonyms):
+                out.setdefault(name.lower(), m.id)
+        return out
 
     @cached_property
     def unit_by_id(self) -> dict[str, Unit]:
