@@ -1,0 +1,75 @@
+"""PDF of the embedded engine: Pandoc → Typst (own template) → typst.compile (PDF/UA-1).
+
+Typst sees the project root as its root, so figure paths like ``/_generated/figuren/x.svg``
+resolve there; fonts come only from ``fonts/`` of the project (system fonts are ignored),
+so every machine produces the same PDF. The PDF's creation date is the book date.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from report.errors import MonitorError
+from report.render.pandoc import TEMPLATE_DIR, run_pandoc
+
+if TYPE_CHECKING:
+    from report.render.book import Book
+
+TYPST_TEMPLATE = TEMPLATE_DIR / "typst" / "monitor.typst"
+FONT_FAMILY = "Noto Sans"
+
+
+def fonts_dir(book: Book) -> Path:
+    """The project's bundled fonts (fonts/ at the project root; else the repository's)."""
+    for candidate in (book.root / "fonts", Path(__file__).resolve().parents[2] / "fonts"):
+        if any(candidate.glob("*.ttf")) or any(candidate.glob("*.otf")):
+            return candidate
+    raise MonitorError(f"No fonts found in {book.root / 'fonts'} (expected NotoSans-*.ttf)")
+
+
+def write_typst(book: Book, markdown_path: Path, typ_path: Path, draft: dict | None = None) -> Path:
+    """Pandoc: combined markdown → Typst source with the monitor template."""
+    extra = [
+        "--template", str(TYPST_TEMPLATE),
+        "--toc", "--toc-depth=2",
+        "-V", "papersize=a4",
+        "-V", f"mainfont={FONT_FAMILY}",
+        "--wrap=preserve",
+    ]
+    if draft:
+        parts = (draft.get("label", "CONCEPT"), draft.get("version"), draft.get("date"))
+        label = " — ".join(str(v) for v in parts if v)
+        extra += ["-M", f"monitor-draft={label}"]
+    run_pandoc(book, markdown_path, "typst", typ_path, extra)
+    # Pandoc centres every table; the house style sets tables flush left like the text.
+    source = typ_path.read_text(encoding="utf-8")
+    typ_path.write_text(source.replace("align(center)[#table(", "align(left)[#table("), encoding="utf-8")
+    return typ_path
+
+
+def compile_typst(book: Book, typ_path: Path, pdf_path: Path) -> Path:
+    """typst.compile with PDF/UA-1, the project's fonts and the book date as timestamp."""
+    import typst
+
+    try:
+        typst.compile(
+            str(typ_path),
+            output=str(pdf_path),
+            root=str(book.root),
+            font_paths=[str(fonts_dir(book))],
+            ignore_system_fonts=True,
+            pdf_standards=["ua-1"],
+            timestamp=book.source_date_epoch,
+        )
+    except Exception as exc:  # typst raises TypstError (a RuntimeError subclass)
+        raise MonitorError(f"Typst could not make the PDF ({typ_path.name}): {exc}") from None
+    return pdf_path
+
+
+def render_pdf(book: Book, markdown_path: Path, out_dir: Path, draft: dict | None = None) -> Path:
+    """Render the PDF into ``out_dir`` and return its path (``<output_stem>.pdf``)."""
+    typ_path = out_dir / f"{book.output_stem}.typ"
+    pdf_path = out_dir / f"{book.output_stem}.pdf"
+    write_typst(book, markdown_path, typ_path, draft)
+    return compile_typst(book, typ_path, pdf_path)

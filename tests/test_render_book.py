@@ -1,0 +1,240 @@
+"""Render stage, part 1: assembling the book (shortcodes, errors) and cross-references."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from report.errors import MonitorError
+from report.render.book import load_book
+from report.render.pandoc import lua_filters, pandoc_path
+
+FIXTURE = Path(__file__).parent / "fixtures" / "mini_book"
+
+
+@pytest.fixture
+def mini(tmp_path: Path) -> Path:
+    """A throw-away copy of the mini book."""
+    return Path(shutil.copytree(FIXTURE, tmp_path / "mini_book"))
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text, f"{old!r} not in {path}"
+    path.write_text(text.replace(old, new), encoding="utf-8")
+
+
+# --- assembly -------------------------------------------------------------------------------
+
+
+def test_book_metadata_and_chapters():
+    book = load_book(FIXTURE)
+    assert book.title == "Mini-monitor"
+    assert book.subtitle == "Een klein testboek"
+    assert book.authors == ["Redactie Mini-monitor"]
+    assert book.date == "2025-06-30" and book.date_text == "30 juni 2025"
+    assert book.edition == "2025"
+    assert book.output_stem == "mini-monitor-2025"
+    assert book.demo_notice.startswith("Demonstratieversie")
+    assert [(c.rel, c.kind, c.number) for c in book.chapters] == [
+        ("index.qmd", "front", None),
+        ("chapters/01-inleiding.qmd", "chapter", "1"),
+        ("chapters/02-import.qmd", "chapter", "2"),
+        ("chapters/a-overzicht.qmd", "appendix", "A"),
+    ]
+    assert book.chapters[3].label == "Bijlage A"
+    assert "_generated/indicatoren/inbeslagnames_nl.md" in book.chapters[2].files
+
+
+def test_shortcodes_expanded():
+    book = load_book(FIXTURE)
+    md = book.markdown
+    assert "{{<" not in md
+    assert "Dit is het voorwoord van de Mini-monitor, editie 2025." in md  # meta + var
+    assert "tot en met 2024." in md  # var
+    assert "In 2024 werd ten minste 45.312 kg cocaïne" in md  # include + nested var
+    assert "#pagebreak()" in md and 'w:type="page"' in md  # pagebreak per format
+
+
+def test_escaped_shortcode_stays_literal(mini: Path):
+    edit(mini / "index.qmd", "{{< meta title >}}", "{{{< meta title >}}}")
+    assert "van de {{< meta title >}}, editie" in load_book(mini).markdown
+
+
+def test_image_paths_absolute_and_figures_listed():
+    book = load_book(FIXTURE)
+    svg = (FIXTURE / "_generated/figuren/inbeslagnames_nl-kg.svg").resolve()
+    assert f"]({svg.as_posix()})" in book.markdown
+    [fig] = book.figures
+    assert fig.id == "fig-inbeslagnames_nl-kg"
+    assert fig.path == svg
+    assert fig.alt.startswith("Staafdiagram: inbeslagnames cocaïne stijgen")
+    assert fig.caption == "Figuur 2.1: Inbeslagnames in Nederland: kg cocaïne, 2023–2024"
+    assert fig.png == svg.with_suffix(".png") and fig.csv is not None and fig.vl_json is not None
+
+
+def test_relative_image_path_is_relative_to_chapter(mini: Path):
+    shutil.copy(mini / "_generated/figuren/inbeslagnames_nl-kg.png", mini / "chapters" / "lokaal.png")
+    with (mini / "chapters/01-inleiding.qmd").open("a", encoding="utf-8") as f:
+        f.write('\n![Lokaal](lokaal.png){#fig-lokaal fig-alt="Een lokale afbeelding"}\n')
+    book = load_book(mini)
+    fig = book.figure("fig-lokaal")
+    assert fig.path == (mini / "chapters" / "lokaal.png").resolve()
+    assert fig.label == "Figuur 1.1"
+
+
+# --- errors ---------------------------------------------------------------------------------
+
+
+def test_missing_include_names_chapter_line_and_path(mini: Path):
+    edit(mini / "chapters/02-import.qmd", "inbeslagnames_nl.md", "ontbreekt.md")
+    with pytest.raises(MonitorError) as exc:
+        load_book(mini)
+    msg = str(exc.value)
+    assert "chapters/02-import.qmd, line 3" in msg
+    assert "/_generated/indicatoren/ontbreekt.md" in msg
+
+
+def test_relative_include_and_nested_error_chain(mini: Path):
+    (mini / "chapters" / "deel.md").write_text("Eerste regel.\n{{< var ind.onbekend >}}\n", encoding="utf-8")
+    edit(mini / "chapters/01-inleiding.qmd", "## Kwaliteit", "{{< include deel.md >}}\n\n## Kwaliteit")
+    with pytest.raises(MonitorError) as exc:
+        load_book(mini)
+    msg = str(exc.value)
+    assert "chapters/deel.md, line 2" in msg
+    assert "included from chapters/01-inleiding.qmd, line 19" in msg
+    assert "ind.onbekend" in msg
+
+
+def test_missing_variable_names_file_line_key_and_nearest(mini: Path):
+    edit(mini / "_generated/indicatoren/inbeslagnames_nl.md", "cocaine.waarde", "cocaine.wearde")
+    with pytest.raises(MonitorError) as exc:
+        load_book(mini)
+    msg = str(exc.value)
+    assert "_generated/indicatoren/inbeslagnames_nl.md, line 3" in msg
+    assert "included from chapters/02-import.qmd, line 3" in msg
+    assert "'ind.inbeslagnames_nl.kg.cocaine.wearde'" in msg
+    assert "ind.inbeslagnames_nl.kg.cocaine.waarde" in msg  # the nearest known key
+
+
+def test_variable_that_is_a_group_is_an_error(mini: Path):
+    edit(mini / "chapters/01-inleiding.qmd", "{{< var laatste_jaar >}}", "{{< var ind.inbeslagnames_nl >}}")
+    expected = r"chapters/01-inleiding.qmd, line 3: variable 'ind.inbeslagnames_nl' is a group"
+    with pytest.raises(MonitorError, match=expected):
+        load_book(mini)
+
+
+def test_missing_meta_key(mini: Path):
+    edit(mini / "index.qmd", "meta title", "meta titel")
+    with pytest.raises(MonitorError, match=r"index.qmd, line 3: metadata key 'titel' does not exist.*title"):
+        load_book(mini)
+
+
+def test_unknown_shortcode(mini: Path):
+    edit(mini / "index.qmd", "{{< meta title >}}", "{{< video x.mp4 >}}")
+    with pytest.raises(MonitorError, match="unknown shortcode 'video'"):
+        load_book(mini)
+
+
+def test_unknown_reference_names_chapter_line_and_id(mini: Path):
+    edit(mini / "chapters/a-overzicht.qmd", "Zie @fig-inbeslagnames_nl-kg.", "Zie @fig-inbeslagnames-kg.")
+    with pytest.raises(MonitorError) as exc:
+        load_book(mini)
+    msg = str(exc.value)
+    assert "chapters/a-overzicht.qmd, line 12" in msg
+    assert "@fig-inbeslagnames-kg" in msg and "@fig-inbeslagnames_nl-kg" in msg
+
+
+def test_duplicate_label(mini: Path):
+    edit(mini / "chapters/a-overzicht.qmd", "{#tbl-overzicht}", "{#tbl-import-kg}")
+    with pytest.raises(MonitorError, match="label '#tbl-import-kg' is used twice"):
+        load_book(mini)
+
+
+def test_missing_quarto_yml_and_book_section(mini: Path):
+    (mini / "_quarto.yml").rename(mini / "elders.yml")
+    with pytest.raises(MonitorError, match="_quarto.yml"):
+        load_book(mini)
+    (mini / "_quarto.yml").write_text("project:\n  type: book\n", encoding="utf-8")
+    with pytest.raises(MonitorError, match="'book:' is missing"):
+        load_book(mini)
+
+
+def test_missing_chapter_file(mini: Path):
+    (mini / "chapters/02-import.qmd").unlink()
+    with pytest.raises(MonitorError, match="book.chapters lists 'chapters/02-import.qmd'"):
+        load_book(mini)
+
+
+# --- numbering and cross-references -----------------------------------------------------------
+
+
+def test_numbering_labels():
+    labels = load_book(FIXTURE).labels
+    assert labels["sec-inleiding"].display == "1" and labels["sec-inleiding"].ref == "hoofdstuk 1"
+    assert labels["sec-leeswijzer"].ref == "paragraaf 1.1"
+    assert labels["fig-inbeslagnames_nl-kg"].ref == "Figuur 2.1"
+    assert labels["tbl-import-kg"].ref == "Tabel 2.1"
+    assert labels["sec-overzicht"].display == "Bijlage A" and labels["sec-overzicht"].ref == "bijlage A"
+    assert labels["tbl-overzicht"].ref == "Tabel A.1"
+    assert labels["toelichting"].display == "A.1"
+    assert labels["voorwoord"].display is None  # unnumbered front matter
+
+
+def _through_filters(book, to: str) -> str:
+    args = [pandoc_path(), "-f", "markdown", "-t", to, "--wrap=none", "-M", f"monitor-root={book.root}"]
+    for f in lua_filters(to):
+        args += ["--lua-filter", str(f)]
+    return subprocess.run(args, input=book.markdown.encode(), capture_output=True, check=True).stdout.decode()
+
+
+def test_crossref_filter_applies_numbers():
+    book = load_book(FIXTURE)
+    ast = json.loads(_through_filters(book, "json"))
+    text = _through_filters(book, "plain")
+    # headings
+    assert "1 Inleiding" in text and "1.1 Leeswijzer" in text and "2.1 Inbeslagnames" in text
+    assert "Bijlage A Overzicht van de indicatoren" in text and "A.1 Toelichting" in text
+    assert "Voorwoord" in text and "0 Voorwoord" not in text
+    # captions
+    figures = [b for b in ast["blocks"] if b["t"] == "Figure"]
+    caption = json.dumps(figures[0]["c"][1], ensure_ascii=False)
+    assert '"Figuur"' in caption and '"2.1:"' in caption
+    assert "Tabel 2.1: Inbeslagnames cocaïne in kilogram" in text
+    assert "Tabel A.1: Indicatoren en hun kwaliteit" in text
+    # references (capitalised at the start of a sentence)
+    assert "Zie hoofdstuk 2 voor de import en Figuur 2.1 voor" in text
+    assert "Tabel A.1 in bijlage A geeft alle indicatoren. Dit is paragraaf 1.1." in text
+    assert "Zoals Tabel 2.1 laat zien" in text
+    # references are links to the ids
+    links = json.dumps(ast)
+    assert '"#fig-inbeslagnames_nl-kg"' in links and '"#sec-overzicht"' in links
+
+
+def test_callout_gets_class_and_title():
+    book = load_book(FIXTURE)
+    ast = json.loads(_through_filters(book, "json"))
+    divs = [b for b in ast["blocks"] if b["t"] == "Div" and "callout-note" in b["c"][0][1]]
+    assert divs and all("callout" in d["c"][0][1] for d in divs)
+    assert all(dict(d["c"][0][2])["title"] == "Kanttekeningen" for d in divs)
+
+
+def test_docx_filter_styles_and_png(tmp_path: Path):
+    import zipfile
+
+    book = load_book(FIXTURE)
+    out = tmp_path / "probe.docx"
+    args = [pandoc_path(), "-f", "markdown", "-t", "docx", "-o", str(out), "-M", f"monitor-root={book.root}"]
+    for f in lua_filters("docx"):
+        args += ["--lua-filter", str(f)]
+    subprocess.run(args, input=book.markdown.encode(), capture_output=True, check=True)
+    with zipfile.ZipFile(out) as z:
+        xml = z.read("word/document.xml").decode()
+        media = [n for n in z.namelist() if n.startswith("word/media/")]
+    for style in ("Bronvermelding", "Kanttekening", "Demo"):
+        assert f'w:pStyle w:val="{style}"' in xml
+    assert media and all(n.endswith(".png") for n in media)  # the PNG sibling, not the SVG
