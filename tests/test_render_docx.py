@@ -1,0 +1,349 @@
+"""Render stage, DOCX: the reference document, Pandoc's DOCX after post-processing, the draft.
+
+The book tests render the mini book (tests/fixtures/mini_book) through ``report.render.render``;
+the unit tests run Pandoc on small documents of their own (also one shaped like Quarto's DOCX,
+with the figure in a layout table and no alt text).
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import zipfile
+from pathlib import Path
+from types import SimpleNamespace
+
+import docx
+import pytest
+
+from report.errors import MonitorError
+from report.render import render
+from report.render.docx import postprocess_docx, write_reference_docx
+
+FIXTURE = Path(__file__).parent / "fixtures" / "mini_book"
+ALT = "Staafdiagram: inbeslagnames cocaïne stijgen van 40.456 kg in 2023 naar 45.312 kg in 2024."
+
+W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+NS = {
+    "w": W,
+    "wp": "http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing",
+    "pic": "http://schemas.openxmlformats.org/drawingml/2006/picture",
+}
+
+
+def q(tag: str) -> str:
+    prefix, name = tag.split(":")
+    return f"{{{NS[prefix]}}}{name}"
+
+
+def pandoc() -> str:
+    import pypandoc
+
+    return pypandoc.get_pandoc_path()
+
+
+def body_of(path: Path):
+    return docx.Document(str(path)).element.body
+
+
+def pictures(body) -> list:
+    return body.xpath(".//wp:inline | .//wp:anchor")
+
+
+def style_of(p) -> str:
+    return p.xpath("string(./w:pPr/w:pStyle/@w:val)")
+
+
+def text_of(el) -> str:
+    return "".join(t.text or "" for t in el.iter(q("w:t")))
+
+
+def soffice_to_pdf(docx_path: Path, out_dir: Path) -> Path:
+    """LibreOffice's Word import (a second, independent reader); own profile, no clashes."""
+    soffice = shutil.which("soffice") or shutil.which("libreoffice")
+    assert soffice, "LibreOffice is required for this test (apt-get install libreoffice-writer-nogui)"
+    profile = out_dir / "lo-profile"
+    proc = subprocess.run(
+        [soffice, f"-env:UserInstallation={profile.as_uri()}", "--headless", "--convert-to", "pdf",
+         "--outdir", str(out_dir), str(docx_path)],
+        capture_output=True, timeout=180, check=False,
+    )
+    pdf = out_dir / (docx_path.stem + ".pdf")
+    assert proc.returncode == 0 and pdf.exists(), proc.stderr.decode("utf-8", "replace")
+    return pdf
+
+
+# --- the reference document -----------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def reference(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("ref") / "reference.docx"
+    write_reference_docx(path)
+    return path
+
+
+def test_reference_is_a4_with_margins(reference: Path):
+    section = docx.Document(str(reference)).sections[0]
+    assert section.page_width.twips == 11906
+    assert section.page_height.twips == 16838
+    for margin in (section.left_margin, section.right_margin, section.top_margin, section.bottom_margin):
+        assert abs(margin.cm - 2.5) < 0.01
+
+
+def test_reference_has_the_house_styles(reference: Path):
+    doc = docx.Document(str(reference))
+    names = {s.element.find(f"{{{W}}}name").get(f"{{{W}}}val") for s in doc.styles}
+    expected = {
+        "Normal", "Title", "Subtitle", "heading 1", "heading 2", "heading 3", "heading 4",
+        "Caption", "Image Caption", "Table Caption", "Bronvermelding", "Kanttekening", "Demo",
+        "Table", "First Paragraph", "Body Text", "TOC Heading", "Captioned Figure", "toc 1",
+    }
+    assert expected <= names, expected - names
+    heading = doc.styles["Heading 1"]
+    assert str(heading.font.color.rgb) == "154273"
+    assert heading.font.name == "Verdana"
+    styles_xml = zipfile.ZipFile(reference).read("word/styles.xml").decode()
+    assert 'w:val="nl-NL"' in styles_xml  # proofing language
+    table = re.search(r'w:styleId="Table".*?</w:style>', styles_xml, flags=re.S).group(0)
+    assert 'w:type="firstRow"' in table and 'w:fill="154273"' in table  # header row shading
+    kant = re.search(r'w:styleId="Kanttekening".*?</w:style>', styles_xml, flags=re.S).group(0)
+    assert "<w:pBdr>" in kant and "<w:shd " in kant
+
+
+def test_reference_has_page_numbers_in_footer(reference: Path):
+    with zipfile.ZipFile(reference) as z:
+        footers = [z.read(n).decode() for n in z.namelist() if n.startswith("word/footer")]
+    assert any("PAGE" in f for f in footers)
+
+
+def test_reference_is_deterministic(reference: Path, tmp_path: Path):
+    again = tmp_path / "again.docx"
+    write_reference_docx(again)
+    assert again.read_bytes() == reference.read_bytes()
+    with zipfile.ZipFile(again) as z:
+        infos = z.infolist()
+        assert infos[0].filename == "[Content_Types].xml"
+        assert {i.date_time for i in infos} == {(1980, 1, 1, 0, 0, 0)}
+
+
+# --- the mini book through the render pipeline ----------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def book_docx(tmp_path_factory) -> dict[str, Path]:
+    base = tmp_path_factory.mktemp("docx")
+    root = Path(shutil.copytree(FIXTURE, base / "mini_book"))
+    final = render(root, formats=("docx",))["docx"]
+    draft = render(root, formats=("docx",), draft=True, out_dir=base / "draft")["docx"]
+    return {"root": root, "final": final, "draft": draft, "base": base}
+
+
+def test_opens_in_python_docx_with_word_heading_styles(book_docx):
+    doc = docx.Document(str(book_docx["final"]))
+    styles = [p.style.name for p in doc.paragraphs]
+    assert "Heading 1" in styles and "Heading 2" in styles
+    headings = [p.text for p in doc.paragraphs if p.style.name == "Heading 1"]
+    assert any("Import" in h for h in headings)
+
+
+def test_tables_are_native_word_tables(book_docx):
+    doc = docx.Document(str(book_docx["final"]))
+    assert len(doc.tables) >= 2
+    cells = [c.text for t in doc.tables for row in t.rows for c in row.cells]
+    assert "45.312" in cells
+    for table in doc.tables:
+        assert table.style is not None and table.style.name == "Table"
+
+
+def test_every_picture_has_alt_text_and_a_caption(book_docx):
+    body = body_of(book_docx["final"])
+    pics = pictures(body)
+    assert pics, "the mini book has a figure"
+    for pic in pics:
+        docpr = pic.find(q("wp:docPr"))
+        assert docpr.get("descr") == ALT
+        assert docpr.get("title", "").startswith("Figuur 2.1")
+        cnvpr = pic.find(".//pic:cNvPr", namespaces=NS)
+        assert cnvpr.get("descr") == ALT  # not the image's file path
+        para = pic.xpath("ancestor::w:p[1]")[0]
+        neighbours = [para.getprevious(), para.getnext()]
+        captions = [n for n in neighbours if n is not None and n.tag == q("w:p")
+                    and style_of(n) == "ImageCaption"]
+        assert captions and text_of(captions[0]).startswith("Figuur 2.1")
+
+
+def test_named_styles_for_source_and_caveats(book_docx):
+    body = body_of(book_docx["final"])
+    styles = {style_of(p) for p in body.iter(q("w:p"))}
+    assert {"Bronvermelding", "Kanttekening"} <= styles
+
+
+def test_table_of_contents_field(book_docx):
+    body = body_of(book_docx["final"])
+    instr = " ".join(body.xpath(".//w:instrText/text()"))
+    assert re.search(r"\bTOC\b", instr)
+    heading = [text_of(p) for p in body.iter(q("w:p")) if style_of(p) == "TOCHeading"]
+    assert heading == ["Inhoudsopgave"]
+    # filled in (LibreOffice does not update fields): entries link to the headings
+    anchors = body.xpath(".//w:sdt//w:hyperlink/@w:anchor")
+    assert "sec-import" in anchors
+
+
+def test_final_has_running_title_and_no_draft_marks(book_docx):
+    doc = docx.Document(str(book_docx["final"]))
+    header = " ".join(p.text for s in doc.sections for p in s.header.paragraphs)
+    assert "CONCEPT" not in header and "Mini-monitor" in header
+    assert not doc.element.body.xpath(".//w:lnNumType")
+
+
+def test_draft_has_concept_header_and_line_numbers(book_docx):
+    doc = docx.Document(str(book_docx["draft"]))
+    for section in doc.sections:
+        for header in (section.header, section.first_page_header):
+            text = " ".join(p.text for p in header.paragraphs)
+            assert text.startswith("CONCEPT — versie 2025-"), text
+            assert text.endswith("30 juni 2025")
+    numbering = doc.element.body.xpath("./w:sectPr/w:lnNumType")
+    assert numbering and numbering[0].get(f"{{{W}}}restart") == "newPage"
+    assert numbering[0].get(f"{{{W}}}countBy") == "1"
+
+
+def test_docx_is_deterministic(book_docx, tmp_path: Path):
+    again = render(book_docx["root"], formats=("docx",), out_dir=tmp_path / "again")["docx"]
+    assert again.read_bytes() == book_docx["final"].read_bytes()
+    with zipfile.ZipFile(again) as z:
+        assert {i.date_time for i in z.infolist()} == {(2025, 6, 30, 0, 0, 0)}
+        core = z.read("docProps/core.xml").decode()
+    assert "2025-06-30T00:00:00Z" in core
+
+
+def test_libreoffice_converts_final_and_draft(book_docx):
+    out = book_docx["base"] / "lo"
+    out.mkdir()
+    for name in ("final", "draft"):
+        src = out / f"{name}.docx"
+        shutil.copyfile(book_docx[name], src)
+        pdf = soffice_to_pdf(src, out)
+        text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True,
+                              check=True).stdout.decode("utf-8")
+        assert "Inhoudsopgave" in text
+        assert "Figuur 2.1" in text
+        assert ("CONCEPT" in text) == (name == "draft")
+
+
+# --- unit tests on small documents ----------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def png(tmp_path_factory) -> Path:
+    import vl_convert as vlc
+
+    spec = {"data": {"values": [{"x": "a", "y": 1}, {"x": "b", "y": 2}]}, "mark": "bar",
+            "encoding": {"x": {"field": "x", "type": "nominal"}, "y": {"field": "y", "type": "quantitative"}}}
+    path = tmp_path_factory.mktemp("png") / "fig.png"
+    path.write_bytes(vlc.vegalite_to_png(spec, scale=1))
+    return path
+
+
+FIGS = [SimpleNamespace(id="fig-een", alt="Staafdiagram een.", caption="Figuur 1.1: Een"),
+        SimpleNamespace(id="fig-twee", alt="Staafdiagram twee.", caption="Figuur 1.2: Twee")]
+
+# What Quarto 1.x does to a figure in DOCX: a Div with the figure id around a one-cell layout
+# table holding the image (its alt text gone), followed by an "ImageCaption" paragraph.
+QUARTO_LIKE = r"""
+function Figure(fig)
+  local img = fig.content[1].content[1]
+  img.caption = {}
+  local cell = pandoc.Cell({ pandoc.Plain({ img }) })
+  local row = pandoc.Row({ cell })
+  local tbl = pandoc.Table({ long = {} }, { { pandoc.AlignCenter, 1.0 } }, pandoc.TableHead({}),
+    { { attr = pandoc.Attr(), body = { row }, head = {}, row_head_columns = 0 } }, pandoc.TableFoot({}))
+  local ppr = '<w:pPr><w:pStyle w:val="ImageCaption" /></w:pPr>'
+  local caption = pandoc.Para({ pandoc.RawInline("openxml", ppr) })
+  caption.content:extend(pandoc.utils.blocks_to_inlines(fig.caption.long))
+  return pandoc.Div({ tbl, caption }, pandoc.Attr(fig.identifier))
+end
+"""
+
+
+def make_docx(tmp: Path, png: Path, reference: Path, *, toc: bool = True, quarto: bool = False,
+              alt: bool = True) -> Path:
+    fig_alt = ' fig-alt="x"' if alt else ""
+    md = tmp / "doc.md"
+    md.write_text(
+        "---\ntitle: Proef\ndate: 30 juni 2025\nlang: nl\n---\n\n# Hoofdstuk {#sec-h}\n\nTekst.\n\n"
+        f"![Figuur 1.1: Een]({png}){{#fig-een{fig_alt}}}\n\n"
+        "| a | b |\n|---|---|\n| 1 | 2 |\n\n"
+        f"![Figuur 1.2: Twee]({png}){{#fig-twee{fig_alt}}}\n",
+        encoding="utf-8",
+    )
+    out = tmp / "doc.docx"
+    cmd = [pandoc(), str(md), "-o", str(out), "--reference-doc", str(reference)]
+    if toc:
+        cmd.append("--toc")
+    if quarto:
+        lua = tmp / "quarto_like.lua"
+        lua.write_text(QUARTO_LIKE, encoding="utf-8")
+        cmd += ["--lua-filter", str(lua)]
+    subprocess.run(cmd, check=True, capture_output=True)
+    return out
+
+
+def test_alt_text_by_figure_id(tmp_path, png, reference):
+    path = make_docx(tmp_path, png, reference)
+    postprocess_docx(path, FIGS, date="2025-06-30")
+    descr = [p.find(q("wp:docPr")).get("descr") for p in pictures(body_of(path))]
+    assert descr == ["Staafdiagram een.", "Staafdiagram twee."]
+
+
+def test_quarto_layout_tables_are_unwrapped_and_get_alt_text(tmp_path, png, reference):
+    path = make_docx(tmp_path, png, reference, quarto=True)
+    before = body_of(path)
+    assert len(before.xpath(".//w:tbl[.//wp:inline]")) == 2  # the layout tables
+    assert all(not (p.find(q("wp:docPr")).get("descr") or "").strip() or
+               "/" in p.find(q("wp:docPr")).get("descr") for p in pictures(before))
+    postprocess_docx(path, FIGS, date="2025-06-30")
+    body = body_of(path)
+    assert not body.xpath(".//w:tbl[.//wp:inline]")
+    assert len(body.xpath(".//w:tbl")) == 1  # the data table stays
+    pics = pictures(body)
+    assert [p.find(q("wp:docPr")).get("descr") for p in pics] == ["Staafdiagram een.", "Staafdiagram twee."]
+    for pic in pics:
+        para = pic.xpath("ancestor::w:p[1]")[0]
+        assert style_of(para.getnext()) == "ImageCaption"
+
+
+def test_picture_without_alt_text_is_an_error(tmp_path, png, reference):
+    path = make_docx(tmp_path, png, reference, quarto=True)
+    with pytest.raises(MonitorError, match="zonder alt-tekst"):
+        postprocess_docx(path, FIGS[:1], date="2025-06-30")
+
+
+def test_toc_is_inserted_after_the_title_block(tmp_path, png, reference):
+    path = make_docx(tmp_path, png, reference, toc=False)
+    postprocess_docx(path, FIGS, date="2025-06-30")
+    body = body_of(path)
+    children = [c for c in body if c.tag in (q("w:p"), q("w:sdt"))]
+    styles = [style_of(c) if c.tag == q("w:p") else "sdt" for c in children]
+    first_heading = styles.index("Heading1")
+    assert "sdt" in styles[:first_heading]
+    assert styles.index("sdt") > styles.index("Title")
+    assert "Inhoudsopgave" in text_of(children[styles.index("sdt")])
+
+
+def test_postprocess_is_idempotent(tmp_path, png, reference):
+    path = make_docx(tmp_path, png, reference)
+    postprocess_docx(path, FIGS, {"version": "0.1", "date": "2025-06-30"})
+    once = path.read_bytes()
+    postprocess_docx(path, FIGS, {"version": "0.1", "date": "2025-06-30"})
+    assert path.read_bytes() == once
+    assert len(body_of(path).xpath(".//w:sdt")) == 1
+
+
+def test_not_a_docx_is_a_clear_error(tmp_path):
+    bad = tmp_path / "kapot.docx"
+    bad.write_text("geen zip", encoding="utf-8")
+    with pytest.raises(MonitorError, match="kapot.docx"):
+        postprocess_docx(bad, [])
