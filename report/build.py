@@ -253,9 +253,9 @@ class Builder:
                         if c["richting"] == "gelijk":
                             change = "vrijwel gelijk"
                         elif c["richting"] in ("hoger", "lager") and unit.kind == "percentage":
-                            change = ("+" if c["richting"] == "hoger" else "−") + c["verschil"] + " pp"
+                            change = ("+" if c["richting"] == "hoger" else "-") + c["verschil"] + " pp"
                         elif c["richting"] in ("hoger", "lager") and c.get("verschil_procent"):
-                            change = ("+" if c["richting"] == "hoger" else "−") + c["verschil_procent"] + "%"
+                            change = ("+" if c["richting"] == "hoger" else "-") + c["verschil_procent"] + "%"
                         elif c["richting"] == "onbekend" and c["heeft_vorige"]:
                             change = "breuk"
                         rows.append(

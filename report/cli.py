@@ -79,7 +79,9 @@ def render(
 
     try:
         project = _project(root)
-        _warn_stale_clean(project)
+        if _raw_changed(project):
+            console.print("raw data changed since the last clean: cleaning first")
+            _run_clean(project)
         if engine is Engine.embedded:
             # Quarto runs the build itself as pre-render.
             _run_build(project, force=False)
@@ -95,6 +97,59 @@ def render(
         for name, path in outputs.items():
             console.print(f"render: {name} → {path.relative_to(project.root)}")
         console.print(f"render: done in {time.perf_counter() - t0:.1f} s")
+    except MonitorError as exc:
+        _fail(exc)
+
+
+def _print_problems(problems, limit: int = 30) -> None:
+    for p in problems[:limit]:
+        console.print(f"[yellow]Warning:[/] {p}", highlight=False, soft_wrap=True)
+    if len(problems) > limit:
+        console.print(f"[yellow]… and {len(problems) - limit} more warnings[/]")
+
+
+def _run_clean(project: Project, allow_rejections: bool = False) -> None:
+    from report.clean import clean as run_clean
+
+    with console.status("clean") as status:
+        result = run_clean(project, progress=lambda m: status.update(m), allow_rejections=allow_rejections)
+    _print_problems(result.warnings)
+    kept = sum(s.rows_kept for s in result.manifest)
+    rejected = sum(s.rows_rejected for s in result.manifest)
+    console.print(
+        f"clean: {len(result.manifest)} raw files, {kept} rows kept, {rejected} rejected → "
+        f"{len(result.observations)} observations in data/clean/"
+        + (f"; {len(result.revisions)} revised since the previous edition" if result.revisions is not None
+           and len(result.revisions) else "")
+    )
+
+
+@app.command("clean")
+def clean_command(
+    root: Path = typer.Option(None, "--root", help="Project folder (default: found from here)."),
+    allow_rejections: bool = typer.Option(
+        False, "--allow-rejections", help="Write the clean data without the rejected rows (listed in rejected.csv)."
+    ),
+) -> None:
+    """Raw deliveries in data/raw → validated clean data in data/clean (all problems listed)."""
+    try:
+        _run_clean(_project(root), allow_rejections)
+    except MonitorError as exc:
+        _fail(exc)
+
+
+@app.command()
+def freeze(
+    edition: int = typer.Argument(..., help="The edition to keep, e.g. 2024."),
+    root: Path = typer.Option(None, "--root"),
+) -> None:
+    """Keep this edition's clean data, so the next edition reports what was revised."""
+    from report.clean import freeze as run_freeze
+
+    try:
+        project = _project(root)
+        dest = run_freeze(project, edition)
+        console.print(f"freeze: edition {edition} kept in {dest.relative_to(project.root)}")
     except MonitorError as exc:
         _fail(exc)
 
@@ -115,14 +170,12 @@ def demo_data(root: Path = typer.Option(None, "--root")) -> None:
     console.print(f"demo data written to {project.clean.relative_to(project.root)}")
 
 
-def _warn_stale_clean(project: Project) -> None:
-    raw = [p for p in project.raw.rglob("*") if p.is_file() and p.name != ".gitkeep"]
-    clean = list(project.clean.glob("*"))
-    if raw and clean and max(p.stat().st_mtime for p in raw) > max(p.stat().st_mtime for p in clean):
-        console.print(
-            "[yellow]Warning:[/] files in data/raw are newer than data/clean; "
-            "run `monitor clean` to bring the clean data up to date."
-        )
+def _raw_changed(project: Project) -> bool:
+    """True when data/raw holds files the clean data were not made from (by content hash, not
+    by date: a fresh clone gives every file a new date)."""
+    from report.clean.pipeline import raw_files_changed
+
+    return raw_files_changed(project)
 
 
 def main() -> None:

@@ -6,7 +6,9 @@ value found and what was expected. The file itself is only read, never changed.
 
 from __future__ import annotations
 
+import csv
 import difflib
+import io
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -194,3 +196,25 @@ def load_clean_data(clean_dir: str | Path, registry: Registry) -> CleanData:
         demo=bool(meta.get("demo", False)),
         description=str(meta.get("description", "")),
     )
+
+
+def format_observations(frame: pd.DataFrame, registry: Registry) -> str:
+    """The clean observations as CSV text: the one format every writer uses (sorted, counts as
+    whole numbers, other values as Python writes floats, flags as 0/1)."""
+    kinds = {(i.id, m.id): registry.unit_by_id[m.unit].kind for i in registry.indicators for m in i.measures}
+    frame = frame.sort_values(KEY, ignore_index=True)
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(COLUMNS)
+    for r in frame[COLUMNS].itertuples(index=False):
+        value = int(r.value) if kinds[(r.indicator, r.measure)] == "count" else float(r.value)
+        writer.writerow(
+            [r.indicator, r.measure, r.market, r.region, int(r.year), value, int(bool(r.provisional)),
+             int(bool(r.series_break)), r.note]
+        )
+    return buf.getvalue()
+
+
+def metadata_text(demo: bool, description: str) -> str:
+    """data/clean/metadata.yml: whether the data are the fictitious demo data."""
+    return f"demo: {'true' if demo else 'false'}\ndescription: >-\n  {description}\n"

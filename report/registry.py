@@ -84,6 +84,11 @@ class Measure(_Strict):
     markets: list[str] | None = Field(
         default=None, description="Subset of the indicator's markets; default all of them."
     )
+    threshold_kg: dict[str, float] | None = Field(
+        default=None,
+        description="Record-level sources: a record counts as large from this many kg "
+        "(per market id, or 'default').",
+    )
 
 
 class Caveat(_Strict):
@@ -136,6 +141,7 @@ class Indicator(_Strict):
 class Region(_Strict):
     id: str
     name: Text
+    synonyms: list[str] = Field(default_factory=list)
 
 
 class Registry(_Strict):
@@ -199,6 +205,14 @@ class Registry(_Strict):
         for m in self.markets:
             for name in (m.id, m.name.nl, m.name.en, *m.synonyms):
                 out.setdefault(name.lower(), m.id)
+        return out
+
+    @cached_property
+    def region_synonyms(self) -> dict[str, str]:
+        out: dict[str, str] = {}
+        for r in self.regions:
+            for name in (r.id, r.name.nl, r.name.en, *r.synonyms):
+                out.setdefault(name.lower(), r.id)
         return out
 
     @cached_property

@@ -11,8 +11,6 @@ break; a missing year; a year in which not all police units delivered seizure da
 from __future__ import annotations
 
 import argparse
-import csv
-import io
 import sys
 from pathlib import Path
 
@@ -20,7 +18,11 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "scripts"))
 
+import pandas as pd  # noqa: E402
+
+from report.observations import format_observations, metadata_text  # noqa: E402
 from report.registry import load_registry  # noqa: E402
 
 SEED = 20240601
@@ -145,8 +147,8 @@ SEIZURE_NOTE = (
 )
 
 DESCRIPTION = (
-    "Fictieve demonstratiegegevens, gemaakt door scripts/make_demo_data.py (vaste seed "
-    f"{SEED}). Ze lijken in orde van grootte op echte cijfers, maar zijn verzonnen."
+    f"Fictieve demonstratiegegevens, gemaakt door scripts/make_demo_data.py (vaste seed {SEED}). "
+    "Ze lijken in orde van grootte op echte cijfers, maar zijn verzonnen."
 )
 
 
@@ -155,6 +157,8 @@ def generate(registry_path: Path) -> list[dict]:
     rng = np.random.default_rng(SEED)
     rows: list[dict] = []
     for ind in registry.indicators:
+        if ind.id == RECORDS_INDICATOR:
+            continue  # aggregated from the generated seizure records, see seizure_records()
         years = YEARS.get(ind.id, list(range(FIRST, LAST + 1)))
         for measure in ind.measures:
             unit = registry.unit_by_id[measure.unit]
@@ -199,35 +203,131 @@ def generate(registry_path: Path) -> list[dict]:
                                 "note": note,
                             }
                         )
+    rows += aggregate_records(registry, seizure_records(registry))
     rows.sort(key=lambda r: (r["indicator"], r["measure"], r["market"], r["region"], r["year"]))
     return rows
 
 
-def to_csv(rows: list[dict]) -> str:
-    buf = io.StringIO()
-    fields = list(rows[0])
-    writer = csv.DictWriter(buf, fieldnames=fields, lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(rows)
-    return buf.getvalue()
+RECORDS_INDICATOR = "inbeslagnames_nl"
+# Seizures per year (fictitious), median size in kg, and the share per agency
+# (politie, kmar, douane): cocaine arrives mostly through the port.
+SEIZURES = {
+    "cocaine": (350, 0.05, 8.0, (0.35, 0.15, 0.50)),
+    "wiet": (1300, -0.02, 5.0, (0.90, 0.03, 0.07)),
+    "hasj": (225, -0.01, 6.0, (0.70, 0.10, 0.20)),
+    "xtc": (175, 0.02, 2.0, (0.80, 0.15, 0.05)),
+    "amfetamine": (160, 0.01, 3.0, (0.85, 0.05, 0.10)),
+    "heroine": (105, -0.04, 1.5, (0.70, 0.15, 0.15)),
+    "overig": (45, 0.06, 0.8, (0.75, 0.20, 0.05)),
+}
+AGENCIES = [("politie", "Politie", "PL", "Elders"), ("kmar", "KMar", "KM", "Schiphol"),
+            ("douane", "Douane", "DO", "Haven Rotterdam")]
+# How each agency's file names the drugs (sources use their own words).
+DRUG_NAMES = {
+    "politie": {"cocaine": "Cocaïne", "wiet": "Nederwiet", "hasj": "Hasj", "xtc": "XTC",
+                "amfetamine": "Amfetamine", "heroine": "Heroïne", "overig": "NPS"},
+    "kmar": {"cocaine": "coke", "wiet": "wiet", "hasj": "hasj", "xtc": "MDMA",
+             "amfetamine": "speed", "heroine": "heroïne", "overig": "crystal meth"},
+    "douane": {"cocaine": "cocaine", "wiet": "marihuana", "hasj": "hashish", "xtc": "ecstasy",
+               "amfetamine": "amphetamine", "heroine": "heroin", "overig": "NPS"},
+}
 
 
-def write(out_dir: Path, registry_path: Path) -> None:
+def seizure_records(registry) -> list[dict]:
+    """Individual seizures (fictitious): the raw data the seizure indicator is counted from."""
+    rng = np.random.default_rng(SEED + 1)
+    records = []
+    for market, (level, growth, median_kg, shares) in SEIZURES.items():
+        for year in range(FIRST, LAST + 1):
+            n = level * (1 + growth) ** (year - FIRST) * rng.lognormal(0, 0.08)
+            if year == SEIZURE_NOTE[0]:
+                n *= 0.55  # fewer police units delivered
+            n = max(1, int(round(n)))
+            sizes_g = np.maximum(1, np.round(rng.lognormal(np.log(median_kg * 1000), 1.6, n))).astype(int)
+            agencies = rng.choice(len(AGENCIES), size=n, p=shares)
+            days = rng.integers(0, 365, size=n)
+            for size_g, agency, day in zip(sizes_g, agencies, days):
+                records.append(
+                    {"market": market, "year": year, "grams": int(size_g), "agency": int(agency),
+                     "day": int(day)}
+                )
+    return records
+
+
+def aggregate_records(registry, records: list[dict]) -> list[dict]:
+    """Count, total kg and large seizures per market and year, as the indicator defines them."""
+    ind = registry.indicator_by_id[RECORDS_INDICATOR]
+    thresholds = ind.measure("grote_partijen").threshold_kg
+    totals: dict[tuple[str, int], list[int]] = {}
+    for r in records:
+        t = totals.setdefault((r["market"], r["year"]), [0, 0, 0])
+        limit = thresholds.get(r["market"], thresholds["default"]) * 1000
+        t[0] += 1
+        t[1] += r["grams"]
+        t[2] += int(r["grams"] >= limit)
+    rows = []
+    for (market, year), (count, grams, large) in totals.items():
+        values = {"aantal": count, "kg": (grams + 500) // 1000, "grote_partijen": large}
+        for measure, value in values.items():
+            rows.append({
+                "indicator": RECORDS_INDICATOR, "measure": measure, "market": market, "region": "NL",
+                "year": year, "value": value, "provisional": int(year == LAST), "series_break": 0,
+                "note": SEIZURE_NOTE[1] if year == SEIZURE_NOTE[0] else "",
+            })
+    return rows
+
+
+
+
+def write(out_dir: Path, registry_path: Path, raw_dir: Path | None = None) -> None:
+    """The clean demo data into out_dir and, with raw_dir, the raw deliveries they come from."""
+    from demo_raw import write_raw
+
+    registry = load_registry(registry_path)
     out_dir.mkdir(parents=True, exist_ok=True)
     rows = generate(registry_path)
-    (out_dir / "observations.csv").write_text(to_csv(rows), encoding="utf-8")
-    (out_dir / "metadata.yml").write_text(
-        f"# Written by scripts/make_demo_data.py; do not edit.\ndemo: true\ndescription: >-\n  {DESCRIPTION}\n",
-        encoding="utf-8",
-    )
+    frame = pd.DataFrame(rows)
+    (out_dir / "observations.csv").write_text(format_observations(frame, registry), encoding="utf-8")
+    (out_dir / "metadata.yml").write_text(metadata_text(True, DESCRIPTION), encoding="utf-8")
+    if raw_dir is not None:
+        records = seizure_records(registry)
+        write_raw(raw_dir, rows, records, AGENCIES, DRUG_NAMES, SEED, DESCRIPTION)
+        write_previous_edition(raw_dir.parent / "edities" / str(LAST - 1), rows, registry)
+
+
+# Series whose last two years the previous edition had differently (revised since):
+# a provisional figure that became final, and a correction of an older year.
+REVISED = [("hennepkwekerijen", "aantal", "wiet", LAST - 1, 1.04),
+           ("liquidaties", "aantal", "alle", LAST - 1, 0.9),
+           ("groothandelsprijzen", "prijs", "cocaine", LAST - 2, 1.02)]
+
+
+def write_previous_edition(folder: Path, rows: list[dict], registry) -> None:
+    """The frozen clean data of the previous edition (as `monitor freeze` keeps them)."""
+    prev = []
+    for r in rows:
+        if r["year"] > LAST - 1:
+            continue
+        r = dict(r, provisional=int(r["year"] == LAST - 1))
+        for ind, meas, market, year, factor in REVISED:
+            if (r["indicator"], r["measure"], r["market"], r["year"]) == (ind, meas, market, year):
+                unit = registry.unit_by_id[registry.indicator_by_id[ind].measure(meas).unit]
+                value = round(r["value"] * factor, unit.decimals)
+                r["value"] = int(value) if unit.kind == "count" else value
+        prev.append(r)
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "observations.csv").write_text(format_observations(pd.DataFrame(prev), registry), encoding="utf-8")
+    (folder / "metadata.yml").write_text(metadata_text(True, DESCRIPTION), encoding="utf-8")
+
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=ROOT / "data" / "clean")
+    parser.add_argument("--raw", type=Path, default=ROOT / "data" / "raw")
     parser.add_argument("--registry", type=Path, default=ROOT / "data" / "indicators.yml")
     args = parser.parse_args()
-    write(args.out, args.registry)
+    write(args.out, args.registry, args.raw)
     print(f"demo data written to {args.out}")
 
 
