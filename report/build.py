@@ -78,6 +78,7 @@ class Builder:
         self.data = data
         self.out = out
         self.facts = all_facts(registry, data.observations)
+        self.revisions = _revisions(project)
         self.writer = TextWriter(registry, project.templates)
         self.figures: list[fig.Figure] = []
 
@@ -125,6 +126,7 @@ class Builder:
                     "zinnen": sentences,
                     "figuur": figure,
                     "noten": [{"jaar": str(y), "tekst": t} for y, t in notes],
+                    "herzien": self.revision_notes(series),
                 }
             )
         ctx = {
@@ -144,6 +146,24 @@ class Builder:
         return self.writer.render(
             self.writer.first_existing(f"nl/indicator_{ind.id}.md.j2", "nl/indicator.md.j2"), **ctx
         )
+
+    def revision_notes(self, series: list[SeriesFacts]) -> list[str]:
+        """'2023 (cocaïne): 1.234, was 1.200 in editie 2023' for every revised value of these series."""
+        out = []
+        for s in series:
+            for p in s.points:
+                rev = self.revisions.get((s.indicator, s.measure, s.market, s.region, p.year))
+                if rev is None:
+                    continue
+                prev, edition = rev
+                name = self.registry.market_by_id[s.market].name.nl
+                if s.region != "NL":
+                    name += ", " + self.registry.region_by_id[s.region].name.nl
+                out.append(
+                    f"{p.year} ({name}): {numbers.number(p.value, s.decimals)}, "
+                    f"was {numbers.number(prev, s.decimals)} in editie {edition}"
+                )
+        return out
 
     @staticmethod
     def _by_market(series: list[SeriesFacts]) -> list[list[SeriesFacts]]:
@@ -342,7 +362,13 @@ class Builder:
                                 cells.append(".")
                             else:
                                 v = numbers.number(p.value, unit.decimals)
-                                cells.append(v + ("*" if p.provisional else "") + (" ¹" if p.series_break else ""))
+                                revised = (s.indicator, s.measure, s.market, s.region, y) in self.revisions
+                                cells.append(
+                                    v
+                                    + ("*" if p.provisional else "")
+                                    + (" ^r^" if revised else "")
+                                    + (" ¹" if p.series_break else "")
+                                )
                         body.append({"jaar": str(y), "cellen": cells})
                     suffix = ""
                     if regional:
@@ -357,6 +383,11 @@ class Builder:
                             "kolommen": cols,
                             "rijen": body,
                             "breuk": any(s.break_years for s in group),
+                            "herzien": any(
+                                (s.indicator, s.measure, s.market, s.region, p.year) in self.revisions
+                                for s in group
+                                for p in s.points
+                            ),
                             "ondergrens": measure.lower_bound,
                             "bron": self.source_line(ind),
                         }
@@ -472,6 +503,17 @@ def build(project: Project, force: bool = False, progress: Progress | None = Non
     finally:
         if tmp.exists():
             shutil.rmtree(tmp)
+
+
+def _revisions(project: Project) -> dict[tuple, tuple[float, int]]:
+    """Values revised since the last frozen edition (data/clean/revisions.csv, by `monitor clean`)."""
+    from report.clean.revisions import load_revisions
+
+    frame = load_revisions(project.clean)
+    return {
+        (r.indicator, r.measure, r.market, r.region, int(r.year)): (float(r.previous_value), int(r.previous_edition))
+        for r in frame.itertuples()
+    }
 
 
 def _write_reference_docx(path: Path) -> None:

@@ -156,7 +156,7 @@ def freeze(
 
 @app.command("demo-data")
 def demo_data(root: Path = typer.Option(None, "--root")) -> None:
-    """(Re)write the fictitious demo data into data/clean/."""
+    """(Re)write the fictitious demo deliveries into data/raw/ and clean them into data/clean/."""
     import importlib.util
 
     project = _project(root)
@@ -164,10 +164,11 @@ def demo_data(root: Path = typer.Option(None, "--root")) -> None:
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     try:
-        module.write(project.clean, project.registry)
+        module.write(project.clean, project.registry, project.raw)
+        console.print("demo data: raw deliveries written to data/raw; cleaning them")
+        _run_clean(project)
     except MonitorError as exc:
         _fail(exc)
-    console.print(f"demo data written to {project.clean.relative_to(project.root)}")
 
 
 def _raw_changed(project: Project) -> bool:
