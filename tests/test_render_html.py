@@ -21,13 +21,11 @@ from report.errors import MonitorError
 from report.render import render
 from report.render.html import _csv_table, _load_spec, build_html_site
 
+from browser import axe_violations, chart_states, launch, open_page
+
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURE = Path(__file__).parent / "fixtures" / "mini_book"
 ALT = "Staafdiagram: inbeslagnames cocaïne stijgen van 40.456 kg in 2023 naar 45.312 kg in 2024."
-CHROMIUM = Path("/usr/bin/chromium")
-AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync"]
 
 
 @pytest.fixture(scope="module")
@@ -150,26 +148,10 @@ def test_spec_with_data_url_is_inlined(tmp_path: Path):
 
 @pytest.fixture(scope="module")
 def browser():
-    if not CHROMIUM.exists():
-        pytest.skip(f"{CHROMIUM} is not installed (CI installs Debian's chromium)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield b
-        b.close()
-
-
-def open_page(browser, path: Path):
-    page = browser.new_page(viewport={"width": 1280, "height": 900})
-    requests: list[str] = []
-    errors: list[str] = []
-    page.on("request", lambda r: requests.append(r.url))
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    page.goto(path.resolve().as_uri())
-    page.wait_for_load_state("load")
-    page.evaluate("() => window.monitorChartsReady || null")
-    return page, requests, errors
+    manager, b = launch()
+    yield b
+    b.close()
+    manager.stop()
 
 
 def test_pages_open_from_file_with_charts_drawn_and_no_network(site: Path, browser):
@@ -179,12 +161,7 @@ def test_pages_open_from_file_with_charts_drawn_and_no_network(site: Path, brows
         try:
             assert not errors, f"{path.name}: {errors}"
             assert page.evaluate("() => document.documentElement.lang") == "nl"
-            state = page.evaluate(
-                """() => [...document.querySelectorAll('.chart[data-spec]')].map(c => ({
-                    drawn: !!c.querySelector('.chart-canvas svg, .chart-canvas canvas'),
-                    fallbackHidden: c.querySelector('.chart-fallback').hidden,
-                    label: c.querySelector('.chart-canvas').getAttribute('aria-label')}))"""
-            )
+            state = chart_states(page)
             for chart in state:
                 assert chart["drawn"], f"{path.name}: a chart was not drawn"
                 assert chart["fallbackHidden"]
@@ -216,20 +193,11 @@ def test_tooltip_and_dutch_number_format(site: Path, browser):
 
 
 def test_no_serious_accessibility_violations(site: Path, browser):
-    assert AXE.exists(), f"{AXE} is missing: run `npm ci` in the project root (installs axe-core)"
-    axe = AXE.read_text(encoding="utf-8")
     problems = []
     for path in pages(site):
         page, _requests, _errors = open_page(browser, path)
         try:
-            page.add_script_tag(content=axe)
-            violations = page.evaluate(
-                """async () => {
-                    const r = await axe.run(document, {resultTypes: ['violations'], preload: false});
-                    return r.violations.map(v => ({id: v.id, impact: v.impact,
-                        nodes: v.nodes.slice(0, 3).map(n => n.target.join(' '))}));
-                }"""
-            )
+            violations = axe_violations(page)
             problems += [(path.name, v) for v in violations if v["impact"] in ("serious", "critical")]
         finally:
             page.close()

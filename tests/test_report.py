@@ -205,3 +205,56 @@ def test_bad_input_is_a_clear_error_and_keeps_the_previous_report(rendered_copy,
     after = {k: _digest(v if k != "html" else v.parent) for k, v in _outputs(rendered_copy).items()}
     assert after == before
     assert not list(rendered_copy.glob(".monitor-tmp*"))
+
+
+# -- HTML -----------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from browser import launch
+
+    manager, b = launch()
+    yield b
+    b.close()
+    manager.stop()
+
+
+def test_html_site_opens_from_files_with_every_chart_drawn_and_nothing_fetched(rendered, browser):
+    from browser import chart_states, open_page
+
+    site = _outputs(rendered)["html"].parent
+    pages = sorted(site.glob("*.html"))
+    assert len(pages) >= 16  # a page per chapter and appendix
+    charts = 0
+    for path in pages:
+        page, requests, errors = open_page(browser, path)
+        try:
+            assert not errors, f"{path.name}: {errors}"
+            assert page.evaluate("() => document.documentElement.lang") == "nl"
+            for chart in chart_states(page):
+                assert chart["drawn"] and chart["label"], f"{path.name}: a chart was not drawn"
+                charts += 1
+            outside = [u for u in requests if not u.startswith("file://")]
+            assert not outside, f"{path.name} requested {outside}"
+        finally:
+            page.close()
+    figures = len(list((rendered / "_generated" / "figuren").glob("*.vl.json")))
+    assert charts == figures
+    assert "Fictieve demonstratiegegevens" in (site / "index.html").read_text(encoding="utf-8")
+
+
+def test_html_report_has_no_serious_accessibility_violations(rendered, browser):
+    from browser import axe_violations, open_page
+
+    site = _outputs(rendered)["html"].parent
+    problems = []
+    for name in ("index.html", "sec-import.html", "sec-gebruik.html", "sec-samenhang.html", "sec-tabellen.html"):
+        path = site / name
+        assert path.exists(), name
+        page, _r, _e = open_page(browser, path)
+        try:
+            problems += [(name, v) for v in axe_violations(page) if v["impact"] in ("serious", "critical")]
+        finally:
+            page.close()
+    assert not problems, problems
