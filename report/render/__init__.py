@@ -106,9 +106,13 @@ def _render_embedded(book, fmts: tuple[str, ...], tmp: Path, draft: dict | None)
         reference = work / "reference.docx"
         write_reference_docx(reference)
         docx_path = work / f"{book.output_stem}.docx"
+        cover = []
+        if book.demo_notice:
+            # On the title page, under the title block: the data are fictitious.
+            cover = ["-M", f"abstract={book.demo_notice}", "-M", "abstract-title=Let op"]
         run_pandoc(book, markdown_path, "docx", docx_path,
                    ["--reference-doc", str(reference), "--toc", "--toc-depth=2",
-                    "-M", "toc-title=Inhoudsopgave"])
+                    "-M", "toc-title=Inhoudsopgave", *cover])
         postprocess_docx(docx_path, book.figures, draft, date=book.date, lang=book.lang)
         staged["docx"] = docx_path
 

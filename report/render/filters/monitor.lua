@@ -63,7 +63,25 @@ local function docx_div(div)
   end
   if is_callout(div) and div.attributes["custom-style"] == nil then
     local content = pandoc.Blocks({ pandoc.Para({ pandoc.Strong(pandoc.Inlines(callout_title(div))) }) })
-    content:extend(div.content)
+    -- Word applies a Div's custom style to its paragraphs but not to list items, so the
+    -- caveats' bullets become paragraphs with a bullet sign, styled like the rest of the box.
+    for _, block in ipairs(div.content) do
+      if block.t == "BulletList" then
+        for _, item in ipairs(block.content) do
+          for _, b in ipairs(item) do
+            if b.t == "Para" or b.t == "Plain" then
+              local inl = pandoc.Inlines({ pandoc.Str("•"), pandoc.Space() })
+              inl:extend(b.content)
+              content:insert(pandoc.Para(inl))
+            else
+              content:insert(b)
+            end
+          end
+        end
+      else
+        content:insert(block)
+      end
+    end
     div.content = content
     div.attributes["custom-style"] = STYLE_CALLOUT
     return div
