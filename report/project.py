@@ -54,3 +54,20 @@ class Project:
     @property
     def book(self) -> Path:
         return self.root / "_book"
+
+    def copy_to(self, dest: Path) -> Project:
+        """A copy of the project's sources (no generated folders), for tests and benchmarks."""
+        import shutil
+
+        dest.mkdir(parents=True, exist_ok=True)
+        for part in PROJECT_PARTS:
+            src = self.root / part
+            if src.is_dir():
+                shutil.copytree(src, dest / part, ignore=shutil.ignore_patterns("__pycache__"))
+            elif src.exists():
+                shutil.copy2(src, dest / part)
+        return Project(dest)
+
+
+# What a project consists of; _generated/, _book/ and _logs/ are made from these.
+PROJECT_PARTS = ["_quarto.yml", "index.qmd", "chapters", "data", "fonts", "report", "scripts", "docs"]

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import shutil
 import sys
 import tempfile
 import time
@@ -19,20 +18,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-PARTS = ["_quarto.yml", "index.qmd", "chapters", "data", "fonts", "report", "scripts", "docs"]
-
-
-def copy_project(dest: Path) -> None:
-    for part in PARTS:
-        src = ROOT / part
-        if src.is_dir():
-            shutil.copytree(src, dest / part, ignore=shutil.ignore_patterns("__pycache__"))
-        elif src.exists():
-            shutil.copy2(src, dest / part)
-
-
 def main() -> None:
     from report.build import build
+    from report.clean import clean
     from report.project import Project
     from report.render import render
 
@@ -42,23 +30,32 @@ def main() -> None:
     formats = tuple(args.format or ["pdf", "docx", "html"])
     print(f"cores: {os.cpu_count()}; formats: {', '.join(formats)}")
     with tempfile.TemporaryDirectory() as tmp:
-        root = Path(tmp) / "project"
-        copy_project(root)
-        project = Project(root)
-        for label in ("cold", "rebuild (nothing changed)"):
+        project = Project(ROOT).copy_to(Path(tmp) / "project")
+        root = project.root
+        for label in ("cold", "nothing changed"):
+            total = 0.0
+            t0 = time.perf_counter()
+            if label == "cold":
+                clean(project)
+                dt = time.perf_counter() - t0
+                total += dt
+                print(f"{label:16s} clean (raw → data/clean)     {dt:6.2f} s")
             t0 = time.perf_counter()
             result = build(project)
-            t_build = time.perf_counter() - t0
+            dt = time.perf_counter() - t0
+            total += dt
             note = " (skipped: inputs unchanged)" if result.skipped else ""
-            print(f"{label:28s} build           {t_build:6.2f} s{note}")
-            total = t_build
-            for fmt in formats:
-                t1 = time.perf_counter()
-                render(root, formats=(fmt,))
-                dt = time.perf_counter() - t1
-                total += dt
-                print(f"{label:28s} render {fmt:8s} {dt:6.2f} s")
-            print(f"{label:28s} total           {total:6.2f} s")
+            print(f"{label:16s} build                        {dt:6.2f} s{note}")
+            t0 = time.perf_counter()
+            render(root, formats=formats)
+            dt = time.perf_counter() - t0
+            total += dt
+            print(f"{label:16s} render {'+'.join(formats):21s} {dt:6.2f} s")
+            print(f"{label:16s} total                        {total:6.2f} s")
+        for fmt in formats:
+            t0 = time.perf_counter()
+            render(root, formats=(fmt,))
+            print(f"{'one format':16s} render {fmt:21s} {time.perf_counter() - t0:6.2f} s")
 
 
 if __name__ == "__main__":

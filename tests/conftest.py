@@ -2,25 +2,17 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
 
+from report.project import Project
+
 ROOT = Path(__file__).resolve().parents[1]
-# What a project consists of; generated folders are left out on purpose.
-PROJECT_PARTS = ["_quarto.yml", "index.qmd", "chapters", "data", "fonts", "report", "scripts", "docs"]
 
 
 def copy_project(dest: Path) -> Path:
-    dest.mkdir(parents=True, exist_ok=True)
-    for part in PROJECT_PARTS:
-        src = ROOT / part
-        if src.is_dir():
-            shutil.copytree(src, dest / part, ignore=shutil.ignore_patterns("__pycache__"))
-        elif src.exists():
-            shutil.copy2(src, dest / part)
-    return dest
+    return Project(ROOT).copy_to(dest).root
 
 
 @pytest.fixture
