@@ -105,7 +105,10 @@ class Builder:
             regional = len(ind.regions) > 1
             if regional:
                 sentences = [
-                    {"markt": self.registry.market_by_id[g[0].market].name.nl, "tekst": self.regional_sentence(ind, measure, g)}
+                    {
+                        "markt": self.registry.market_by_id[g[0].market].name.nl,
+                        "tekst": self.regional_sentence(ind, measure, g),
+                    }
                     for g in self._by_market(series)
                 ]
             else:
@@ -197,8 +200,10 @@ class Builder:
         stem = self.out / "figuren" / fid
         spec_key = hashlib.sha256(chart.to_json(sort_keys=True).encode()).hexdigest()
         cached = cache / "figuren" / fid if cache else None
-        if cached and (cached.parent / f"{fid}.key").exists() and (
-            (cached.parent / f"{fid}.key").read_text() == spec_key
+        if (
+            cached
+            and (cached.parent / f"{fid}.key").exists()
+            and ((cached.parent / f"{fid}.key").read_text() == spec_key)
         ):
             # Same spec as last build: reuse the exported files (export is the slow part).
             stem.parent.mkdir(parents=True, exist_ok=True)
@@ -468,12 +473,7 @@ def build(project: Project, force: bool = False, progress: Progress | None = Non
     registry = load_registry(project.registry)
     digest = inputs_hash(project)
     stamp = project.generated / ".inputs"
-    if (
-        not force
-        and stamp.exists()
-        and stamp.read_text() == digest
-        and project.variables.exists()
-    ):
+    if not force and stamp.exists() and stamp.read_text() == digest and project.variables.exists():
         return BuildResult(skipped=True)
     data = load_clean_data(project.clean, registry)
     tmp = Path(tempfile.mkdtemp(prefix=".monitor-tmp-build-", dir=project.root))
@@ -511,7 +511,10 @@ def _revisions(project: Project) -> dict[tuple, tuple[float, int]]:
 
     frame = load_revisions(project.clean)
     return {
-        (r.indicator, r.measure, r.market, r.region, int(r.year)): (float(r.previous_value), int(r.previous_edition))
+        (r.indicator, r.measure, r.market, r.region, int(r.year)): (
+            float(r.previous_value),
+            int(r.previous_edition),
+        )
         for r in frame.itertuples()
     }
 

@@ -48,7 +48,9 @@ def _run_build(project: Project, force: bool) -> None:
         SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=console
     ) as progress:
         task = progress.add_task("build", total=None)
-        result = build(project, force=force, progress=lambda m: progress.update(task, description=f"build: {m}"))
+        result = build(
+            project, force=force, progress=lambda m: progress.update(task, description=f"build: {m}")
+        )
     if result.skipped:
         console.print("build: inputs unchanged, _generated/ is up to date")
     else:
@@ -119,8 +121,11 @@ def _run_clean(project: Project, allow_rejections: bool = False) -> None:
     console.print(
         f"clean: {len(result.manifest)} raw files, {kept} rows kept, {rejected} rejected → "
         f"{len(result.observations)} observations in data/clean/"
-        + (f"; {len(result.revisions)} revised since the previous edition" if result.revisions is not None
-           and len(result.revisions) else "")
+        + (
+            f"; {len(result.revisions)} revised since the previous edition"
+            if result.revisions is not None and len(result.revisions)
+            else ""
+        )
     )
 
 
@@ -128,7 +133,9 @@ def _run_clean(project: Project, allow_rejections: bool = False) -> None:
 def clean_command(
     root: Path = typer.Option(None, "--root", help="Project folder (default: found from here)."),
     allow_rejections: bool = typer.Option(
-        False, "--allow-rejections", help="Write the clean data without the rejected rows (listed in rejected.csv)."
+        False,
+        "--allow-rejections",
+        help="Write the clean data without the rejected rows (listed in rejected.csv).",
     ),
 ) -> None:
     """Raw deliveries in data/raw → validated clean data in data/clean (all problems listed)."""
@@ -160,7 +167,9 @@ def demo_data(root: Path = typer.Option(None, "--root")) -> None:
     import importlib.util
 
     project = _project(root)
-    spec = importlib.util.spec_from_file_location("make_demo_data", project.root / "scripts" / "make_demo_data.py")
+    spec = importlib.util.spec_from_file_location(
+        "make_demo_data", project.root / "scripts" / "make_demo_data.py"
+    )
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     try:

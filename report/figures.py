@@ -71,9 +71,7 @@ def _rows(registry: Registry, series: list[SeriesFacts]) -> list[dict]:
                     "jaar": year,
                     # None breaks the line: a missing year shows as a gap.
                     "waarde": None if p is None else p.value,
-                    "status": "ontbreekt"
-                    if p is None
-                    else ("voorlopig" if p.provisional else "definitief"),
+                    "status": "ontbreekt" if p is None else ("voorlopig" if p.provisional else "definitief"),
                     "noot": "" if p is None else p.note,
                 }
             )
@@ -122,27 +120,29 @@ def build_chart(
     ]
     base = alt.Chart().encode(x=x, y=y, color=colour)
     line = base.mark_line(strokeWidth=2).encode(detail="deel:N")
-    points = base.mark_point(size=45, strokeWidth=1.5).encode(
-        # Provisional values are open circles; the legend says so.
-        fill=alt.condition(alt.datum.status == "voorlopig", alt.value("white"), colour),
-        shape=alt.Shape(
-            "status:N",
-            title="Status",
-            scale=alt.Scale(domain=["definitief", "voorlopig"], range=["circle", "diamond"]),
-            # Vega draws no symbol in a legend of a conditionally filled mark, so the
-            # explanation is a line of text under the chart (see the title below).
-            legend=None,
-        ),
-        tooltip=tooltip,
-    ).transform_filter("datum.waarde != null")
+    points = (
+        base.mark_point(size=45, strokeWidth=1.5)
+        .encode(
+            # Provisional values are open circles; the legend says so.
+            fill=alt.condition(alt.datum.status == "voorlopig", alt.value("white"), colour),
+            shape=alt.Shape(
+                "status:N",
+                title="Status",
+                scale=alt.Scale(domain=["definitief", "voorlopig"], range=["circle", "diamond"]),
+                # Vega draws no symbol in a legend of a conditionally filled mark, so the
+                # explanation is a line of text under the chart (see the title below).
+                legend=None,
+            ),
+            tooltip=tooltip,
+        )
+        .transform_filter("datum.waarde != null")
+    )
     layers = [line, points]
     breaks = sorted({y for s in series for y in s.break_years})
     if breaks:
         rule_data = [{"jaar": b - 0.5, "label": f"breuk {b}"} for b in breaks]
         rule = (
-            alt.Chart(alt.Data(values=rule_data))
-            .mark_rule(strokeDash=[4, 3], color=GREY)
-            .encode(x="jaar:Q")
+            alt.Chart(alt.Data(values=rule_data)).mark_rule(strokeDash=[4, 3], color=GREY).encode(x="jaar:Q")
         )
         label = (
             alt.Chart(alt.Data(values=rule_data))
@@ -167,16 +167,13 @@ def build_chart(
         dy=8,
     )
     if many:
-        chart = (
-            alt.FacetChart(
-                data=alt.Data(values=data),
-                spec=layer,
-                facet=alt.Facet("markt:N", title=None, sort=markets),
-                columns=3,
-                title=title,
-            )
-            .resolve_scale(y="independent")
-        )
+        chart = alt.FacetChart(
+            data=alt.Data(values=data),
+            spec=layer,
+            facet=alt.Facet("markt:N", title=None, sort=markets),
+            columns=3,
+            title=title,
+        ).resolve_scale(y="independent")
     else:
         chart = layer.properties(data=alt.Data(values=data), title=title)
     return chart.configure(**_config())
@@ -198,7 +195,8 @@ def alt_text(registry: Registry, indicator: Indicator, measure: Measure, series:
             name += ", " + registry.region_by_id[s.region].name.nl
         a, b = s.points[0], s.points[-1]
         d = unit.decimals
-        txt = f"{name[0].upper() + name[1:]}: van {numbers.number(a.value, d)} in {a.year} naar {numbers.number(b.value, d)} in {b.year}"
+        first, last = numbers.number(a.value, d), numbers.number(b.value, d)
+        txt = f"{name[0].upper() + name[1:]}: van {first} in {a.year} naar {last} in {b.year}"
         if b.provisional:
             txt += " (voorlopig)"
         if s.missing_years:
@@ -213,8 +211,10 @@ def caption(registry: Registry, indicator: Indicator, measure: Measure, series: 
     first = min(s.points[0].year for s in series)
     last = max(s.points[-1].year for s in series)
     unit = registry.unit_by_id[measure.unit]
-    split = " per stad en drugsmarkt" if len(indicator.regions) > 1 else (
-        " per drugsmarkt" if len({s.market for s in series}) > 1 else ""
+    split = (
+        " per stad en drugsmarkt"
+        if len(indicator.regions) > 1
+        else (" per drugsmarkt" if len({s.market for s in series}) > 1 else "")
     )
     return f"{indicator.title.nl}: {lower_first(measure.axis.nl)}{split}, {first}–{last}" + (
         "" if unit.kind == "count" or unit.symbol.nl in measure.axis.nl else f" ({unit.symbol.nl})"
@@ -236,7 +236,9 @@ def figure_csv(rows: list[dict]) -> str:
         if r["waarde"] is None:
             continue
         # Dutch spreadsheet users open ';' files with decimal commas correctly.
-        w.writerow([r["markt"], r["regio"], r["jaar"], str(r["waarde"]).replace(".", ","), r["status"], r["noot"]])
+        w.writerow(
+            [r["markt"], r["regio"], r["jaar"], str(r["waarde"]).replace(".", ","), r["status"], r["noot"]]
+        )
     return buf.getvalue()
 
 

@@ -94,9 +94,7 @@ def validate(frame: pd.DataFrame, registry: Registry, path: Path) -> list[str]:
         markets = ind.markets_of(measure)
         if rec["market"] not in markets:
             problems.append(
-                _problem(
-                    path, row, "market", rec["market"], f"a market of {ind.id}/{measure.id}: {markets}"
-                )
+                _problem(path, row, "market", rec["market"], f"a market of {ind.id}/{measure.id}: {markets}")
                 + _suggest_market(str(rec["market"]), markets, registry)
             )
         if rec["region"] not in ind.regions:
@@ -127,9 +125,7 @@ def validate(frame: pd.DataFrame, registry: Registry, path: Path) -> list[str]:
                 raise ValueError
         except (TypeError, ValueError):
             problems.append(
-                _problem(
-                    path, row, "value", rec["value"], "a number with '.' as decimal separator (1234.5)"
-                )
+                _problem(path, row, "value", rec["value"], "a number with '.' as decimal separator (1234.5)")
             )
         else:
             unit = registry.unit_by_id[measure.unit]
@@ -209,8 +205,17 @@ def format_observations(frame: pd.DataFrame, registry: Registry) -> str:
     for r in frame[COLUMNS].itertuples(index=False):
         value = int(r.value) if kinds[(r.indicator, r.measure)] == "count" else float(r.value)
         writer.writerow(
-            [r.indicator, r.measure, r.market, r.region, int(r.year), value, int(bool(r.provisional)),
-             int(bool(r.series_break)), r.note]
+            [
+                r.indicator,
+                r.measure,
+                r.market,
+                r.region,
+                int(r.year),
+                value,
+                int(bool(r.provisional)),
+                int(bool(r.series_break)),
+                r.note,
+            ]
         )
     return buf.getvalue()
 

@@ -75,9 +75,11 @@ class TextWriter:
         counts = unit.kind in ("count", "amount", "money")
         more, less = ("meer", "minder") if lang == "nl" and counts else ("hoger", "lager")
         if lang == "en":
-            more, less = {"count": ("more", "fewer"), "amount": ("more", "less"), "money": ("more", "less")}.get(
-                unit.kind, ("higher", "lower")
-            )
+            more, less = {
+                "count": ("more", "fewer"),
+                "amount": ("more", "less"),
+                "money": ("more", "less"),
+            }.get(unit.kind, ("higher", "lower"))
         ctx: dict[str, Any] = {
             "indicator": ind.id,
             "label": getattr(measure.label, lang),

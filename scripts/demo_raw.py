@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import re
 from collections import defaultdict
 from pathlib import Path
 
@@ -21,22 +22,56 @@ SPAN = f"{FIRST}-{LAST}"
 NOTICE = "Fictieve demonstratiegegevens"
 
 # How sources name markets and regions (their own words; the registry's synonyms map them).
-CBS_DRUGS = {"cannabis": "Cannabis", "cocaine": "Cocaïne", "xtc": "XTC", "amfetamine": "Amfetamine",
-             "heroine": "Heroïne"}
+CBS_DRUGS = {
+    "cannabis": "Cannabis",
+    "cocaine": "Cocaïne",
+    "xtc": "XTC",
+    "amfetamine": "Amfetamine",
+    "heroine": "Heroïne",
+}
 CBS_LISTS = {"harddrugs": "Harddrugs (lijst I)", "softdrugs": "Softdrugs (lijst II)"}
-DIMS_DRUGS = {"cocaine": "Cocaïne", "wiet": "Nederwiet", "hasj": "Hasj", "xtc": "XTC", "amfetamine": "Amfetamine"}
+DIMS_DRUGS = {
+    "cocaine": "Cocaïne",
+    "wiet": "Nederwiet",
+    "hasj": "Hasj",
+    "xtc": "XTC",
+    "amfetamine": "Amfetamine",
+}
 DIMS_MEASURES = {
     ("zuiverheid", "gehalte"): "Gehalte werkzame stof (%)",
     ("zuiverheid", "mdma_per_tablet"): "MDMA per tablet (mg)",
     ("straatprijzen", "prijs_gram"): "Prijs per gram (euro)",
     ("straatprijzen", "prijs_tablet"): "Prijs per tablet (euro)",
 }
-EN_DRUGS = {"cocaine": "Cocaine", "cannabis": "Cannabis", "heroine": "Heroin", "xtc": "MDMA",
-            "amfetamine": "Amphetamine", "overig": "Methamphetamine"}
-EN_CITIES = {"amsterdam": "Amsterdam", "rotterdam": "Rotterdam", "utrecht": "Utrecht",
-             "eindhoven": "Eindhoven", "den_haag": "The Hague"}
-MUNICIPALITIES = ["Amsterdam", "Rotterdam", "Den Haag", "Utrecht", "Eindhoven", "Tilburg", "Groningen",
-                  "Breda", "Nijmegen", "Enschede", "Venlo", "Heerlen"]
+EN_DRUGS = {
+    "cocaine": "Cocaine",
+    "cannabis": "Cannabis",
+    "heroine": "Heroin",
+    "xtc": "MDMA",
+    "amfetamine": "Amphetamine",
+    "overig": "Methamphetamine",
+}
+EN_CITIES = {
+    "amsterdam": "Amsterdam",
+    "rotterdam": "Rotterdam",
+    "utrecht": "Utrecht",
+    "eindhoven": "Eindhoven",
+    "den_haag": "The Hague",
+}
+MUNICIPALITIES = [
+    "Amsterdam",
+    "Rotterdam",
+    "Den Haag",
+    "Utrecht",
+    "Eindhoven",
+    "Tilburg",
+    "Groningen",
+    "Breda",
+    "Nijmegen",
+    "Enschede",
+    "Venlo",
+    "Heerlen",
+]
 
 
 def nl(value: float, decimals: int) -> str:
@@ -63,7 +98,9 @@ def _write(path: Path, text: str, encoding: str = "utf-8") -> None:
     path.write_bytes(text.encode(encoding))
 
 
-def _xlsx(path: Path, sheets: dict[str, list[list[object]]], merges: dict[str, list[str]] | None = None) -> None:
+def _xlsx(
+    path: Path, sheets: dict[str, list[list[object]]], merges: dict[str, list[str]] | None = None
+) -> None:
     """A workbook with fixed metadata, so the same data give the same bytes."""
     import openpyxl
 
@@ -94,6 +131,9 @@ def _normalise_zip(data: bytes) -> bytes:
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
         for info in src.infolist():
             payload = src.read(info.filename)
+            if info.filename == "docProps/core.xml":
+                # openpyxl stamps the save time as 'modified' whatever the properties say.
+                payload = re.sub(rb"(<dcterms:modified[^>]*>)[^<]*", rb"\g<1>2025-03-01T00:00:00Z", payload)
             zi = zipfile.ZipInfo(info.filename, date_time=(2025, 3, 1, 0, 0, 0))
             zi.compress_type = zipfile.ZIP_DEFLATED
             dst.writestr(zi, payload)
@@ -120,15 +160,29 @@ def write_raw(
             date = dt.date(r["year"], 1, 1) + dt.timedelta(days=r["day"])
             grams = r["grams"]
             qty, unit = (str(grams), "g") if grams < 1000 else (nl(grams / 1000, 3), "kg")
-            out.append([f"{prefix}-{r['year']}-{seq[r['year']]:05d}", date.strftime("%d-%m-%Y"), place, name,
-                        drug_names[folder][r["market"]], qty, unit])
+            out.append(
+                [
+                    f"{prefix}-{r['year']}-{seq[r['year']]:05d}",
+                    date.strftime("%d-%m-%Y"),
+                    place,
+                    name,
+                    drug_names[folder][r["market"]],
+                    qty,
+                    unit,
+                ]
+            )
         _write(raw / folder / f"inbeslagnames_{folder}_{SPAN}.csv", _csv(out, ";"))
 
     # -- Politie: dismantled production sites, Excel with a title row and two header rows ---
     s = rows_by(rows)
-    cols = [("hennepkwekerijen", "aantal", "wiet"), ("drugslabs", "aantal", "xtc"),
-            ("drugslabs", "aantal", "amfetamine"), ("drugslabs", "aantal", "synthetisch_overig"),
-            ("cocaine_extractie", "aantal", "cocaine"), ("drugsafvaldumpingen", "aantal", "synthetisch")]
+    cols = [
+        ("hennepkwekerijen", "aantal", "wiet"),
+        ("drugslabs", "aantal", "xtc"),
+        ("drugslabs", "aantal", "amfetamine"),
+        ("drugslabs", "aantal", "synthetisch_overig"),
+        ("cocaine_extractie", "aantal", "cocaine"),
+        ("drugsafvaldumpingen", "aantal", "synthetisch"),
+    ]
     sheet = [
         [f"Ontmantelde productielocaties {FIRST}–{LAST} ({NOTICE})"],
         ["Jaar", "Hennepkwekerijen", "Drugslabs", None, None, "Cocaïne-extractie", "Dumpingen"],
@@ -139,19 +193,28 @@ def write_raw(
         prov = any(v and v["provisional"] for v in vals)
         sheet.append([year_label(y, prov) if prov else y] + [v["value"] if v else None for v in vals])
     sheet += [[], ["* voorlopig cijfer"], [f"Bron: Politie. {NOTICE}."]]
-    _xlsx(raw / "politie" / f"ontmantelingen_{SPAN}.xlsx", {"Ontmantelingen": sheet},
-          {"Ontmantelingen": ["A2:A3", "C2:E2"]})
+    _xlsx(
+        raw / "politie" / f"ontmantelingen_{SPAN}.xlsx",
+        {"Ontmantelingen": sheet},
+        {"Ontmantelingen": ["A2:A3", "C2:E2"]},
+    )
 
     # -- OM: annual figures, two sheets --------------------------------------------------------
     afd = [[f"OM-afdoeningen Opiumwetzaken ({NOTICE})"], ["Jaar", "Harddrugs", "Softdrugs"]]
-    ops = [[f"Opsporing georganiseerde drugscriminaliteit ({NOTICE})"],
-           ["Jaar", "Opsporingsonderzoeken", "Verstoorde csv's"]]
+    ops = [
+        [f"Opsporing georganiseerde drugscriminaliteit ({NOTICE})"],
+        ["Jaar", "Opsporingsonderzoeken", "Verstoorde csv's"],
+    ]
     for y in years:
-        h, so = s.get(("om_afdoeningen", "aantal", "harddrugs", "NL", y)), s.get(
-            ("om_afdoeningen", "aantal", "softdrugs", "NL", y))
+        h, so = (
+            s.get(("om_afdoeningen", "aantal", "harddrugs", "NL", y)),
+            s.get(("om_afdoeningen", "aantal", "softdrugs", "NL", y)),
+        )
         afd.append([year_label(y, h["provisional"]) if h["provisional"] else y, h["value"], so["value"]])
-        o, c = s.get(("opsporingsonderzoeken", "aantal", "alle", "NL", y)), s.get(
-            ("csv_verstoord", "aantal", "alle", "NL", y))
+        o, c = (
+            s.get(("opsporingsonderzoeken", "aantal", "alle", "NL", y)),
+            s.get(("csv_verstoord", "aantal", "alle", "NL", y)),
+        )
         prov = bool(c and c["provisional"])
         ops.append([year_label(y, prov) if prov else y, o["value"] if o else None, c["value"] if c else None])
     _xlsx(raw / "om" / f"om_jaarcijfers_{SPAN}.xlsx", {"Afdoeningen": afd, "Opsporing": ops})
@@ -166,10 +229,16 @@ def write_raw(
                 out.append([year_label(y, bool(r and r["provisional"])), label, value])
         return _csv(out, ";", csv.QUOTE_ALL)
 
-    _write(raw / "cbs" / f"statline_drugsgebruik_{SPAN}.csv",
-           statline("drugsgebruik", "laatste_jaar", ("Middelen", CBS_DRUGS), "Laatstejaarsgebruik (%)", 1))
-    _write(raw / "cbs" / f"statline_opiumwetmisdrijven_{SPAN}.csv",
-           statline("delicten_opiumwet", "aantal", ("Soort", CBS_LISTS), "Geregistreerde misdrijven (aantal)", 0))
+    _write(
+        raw / "cbs" / f"statline_drugsgebruik_{SPAN}.csv",
+        statline("drugsgebruik", "laatste_jaar", ("Middelen", CBS_DRUGS), "Laatstejaarsgebruik (%)", 1),
+    )
+    _write(
+        raw / "cbs" / f"statline_opiumwetmisdrijven_{SPAN}.csv",
+        statline(
+            "delicten_opiumwet", "aantal", ("Soort", CBS_LISTS), "Geregistreerde misdrijven (aantal)", 0
+        ),
+    )
 
     # -- Trimbos: DIMS and THC-monitor, Windows-1252, semicolons, decimal commas ---------------
     out = [["Jaar", "Middel", "Meting", "Waarde"]]
@@ -230,12 +299,24 @@ def write_raw(
     _write(raw / "luris" / f"rechtshulpverzoeken_{SPAN}.csv", _csv(out, ";"))
 
     # -- CJIB: amounts in euros, two title rows -------------------------------------------------------
-    sheet = [[f"Ontnemingen en incasso ({NOTICE})"], ["Bedragen in euro"], ["Jaar", "Opgelegd (euro)", "Geïnd (euro)"]]
+    sheet = [
+        [f"Ontnemingen en incasso ({NOTICE})"],
+        ["Bedragen in euro"],
+        ["Jaar", "Opgelegd (euro)", "Geïnd (euro)"],
+    ]
     for y in years:
-        a, b = s.get(("ontnemingen", "opgelegd", "alle", "NL", y)), s.get(("ontnemingen", "geind", "alle", "NL", y))
+        a, b = (
+            s.get(("ontnemingen", "opgelegd", "alle", "NL", y)),
+            s.get(("ontnemingen", "geind", "alle", "NL", y)),
+        )
         if a:
-            sheet.append([year_label(y, a["provisional"]) if a["provisional"] else y,
-                          int(round(a["value"] * 1_000_000)), int(round(b["value"] * 1_000_000))])
+            sheet.append(
+                [
+                    year_label(y, a["provisional"]) if a["provisional"] else y,
+                    int(round(a["value"] * 1_000_000)),
+                    int(round(b["value"] * 1_000_000)),
+                ]
+            )
     _xlsx(raw / "cjib" / f"ontnemingen_{SPAN}.xlsx", {"Ontnemingen": sheet})
 
     # -- Municipalities: closures per municipality, summed by the monitor ----------------------------
@@ -250,10 +331,13 @@ def write_raw(
             out.append([name, year_label(y, r["provisional"]), int(n)])
     _write(raw / "gemeenten" / f"gesloten_panden_{SPAN}.csv", _csv(out, ";"))
 
-    _write(raw / "demo.yml", (
-        "# Written by scripts/make_demo_data.py: these raw files are FICTITIOUS demo deliveries.\n"
-        f"demo: true\ndescription: >-\n  {description}\n"
-    ))
+    _write(
+        raw / "demo.yml",
+        (
+            "# Written by scripts/make_demo_data.py: these raw files are FICTITIOUS demo deliveries.\n"
+            f"demo: true\ndescription: >-\n  {description}\n"
+        ),
+    )
 
 
 def rows_by(rows: list[dict]) -> dict:

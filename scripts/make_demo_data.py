@@ -220,16 +220,40 @@ SEIZURES = {
     "heroine": (105, -0.04, 1.5, (0.70, 0.15, 0.15)),
     "overig": (45, 0.06, 0.8, (0.75, 0.20, 0.05)),
 }
-AGENCIES = [("politie", "Politie", "PL", "Elders"), ("kmar", "KMar", "KM", "Schiphol"),
-            ("douane", "Douane", "DO", "Haven Rotterdam")]
+AGENCIES = [
+    ("politie", "Politie", "PL", "Elders"),
+    ("kmar", "KMar", "KM", "Schiphol"),
+    ("douane", "Douane", "DO", "Haven Rotterdam"),
+]
 # How each agency's file names the drugs (sources use their own words).
 DRUG_NAMES = {
-    "politie": {"cocaine": "Cocaïne", "wiet": "Nederwiet", "hasj": "Hasj", "xtc": "XTC",
-                "amfetamine": "Amfetamine", "heroine": "Heroïne", "overig": "NPS"},
-    "kmar": {"cocaine": "coke", "wiet": "wiet", "hasj": "hasj", "xtc": "MDMA",
-             "amfetamine": "speed", "heroine": "heroïne", "overig": "crystal meth"},
-    "douane": {"cocaine": "cocaine", "wiet": "marihuana", "hasj": "hashish", "xtc": "ecstasy",
-               "amfetamine": "amphetamine", "heroine": "heroin", "overig": "NPS"},
+    "politie": {
+        "cocaine": "Cocaïne",
+        "wiet": "Nederwiet",
+        "hasj": "Hasj",
+        "xtc": "XTC",
+        "amfetamine": "Amfetamine",
+        "heroine": "Heroïne",
+        "overig": "NPS",
+    },
+    "kmar": {
+        "cocaine": "coke",
+        "wiet": "wiet",
+        "hasj": "hasj",
+        "xtc": "MDMA",
+        "amfetamine": "speed",
+        "heroine": "heroïne",
+        "overig": "crystal meth",
+    },
+    "douane": {
+        "cocaine": "cocaine",
+        "wiet": "marihuana",
+        "hasj": "hashish",
+        "xtc": "ecstasy",
+        "amfetamine": "amphetamine",
+        "heroine": "heroin",
+        "overig": "NPS",
+    },
 }
 
 
@@ -248,8 +272,13 @@ def seizure_records(registry) -> list[dict]:
             days = rng.integers(0, 365, size=n)
             for size_g, agency, day in zip(sizes_g, agencies, days):
                 records.append(
-                    {"market": market, "year": year, "grams": int(size_g), "agency": int(agency),
-                     "day": int(day)}
+                    {
+                        "market": market,
+                        "year": year,
+                        "grams": int(size_g),
+                        "agency": int(agency),
+                        "day": int(day),
+                    }
                 )
     return records
 
@@ -269,14 +298,20 @@ def aggregate_records(registry, records: list[dict]) -> list[dict]:
     for (market, year), (count, grams, large) in totals.items():
         values = {"aantal": count, "kg": (grams + 500) // 1000, "grote_partijen": large}
         for measure, value in values.items():
-            rows.append({
-                "indicator": RECORDS_INDICATOR, "measure": measure, "market": market, "region": "NL",
-                "year": year, "value": value, "provisional": int(year == LAST), "series_break": 0,
-                "note": SEIZURE_NOTE[1] if year == SEIZURE_NOTE[0] else "",
-            })
+            rows.append(
+                {
+                    "indicator": RECORDS_INDICATOR,
+                    "measure": measure,
+                    "market": market,
+                    "region": "NL",
+                    "year": year,
+                    "value": value,
+                    "provisional": int(year == LAST),
+                    "series_break": 0,
+                    "note": SEIZURE_NOTE[1] if year == SEIZURE_NOTE[0] else "",
+                }
+            )
     return rows
-
-
 
 
 def write(out_dir: Path, registry_path: Path, raw_dir: Path | None = None) -> None:
@@ -297,9 +332,11 @@ def write(out_dir: Path, registry_path: Path, raw_dir: Path | None = None) -> No
 
 # Series whose last two years the previous edition had differently (revised since):
 # a provisional figure that became final, and a correction of an older year.
-REVISED = [("hennepkwekerijen", "aantal", "wiet", LAST - 1, 1.04),
-           ("liquidaties", "aantal", "alle", LAST - 1, 0.9),
-           ("groothandelsprijzen", "prijs", "cocaine", LAST - 2, 1.02)]
+REVISED = [
+    ("hennepkwekerijen", "aantal", "wiet", LAST - 1, 1.04),
+    ("liquidaties", "aantal", "alle", LAST - 1, 0.9),
+    ("groothandelsprijzen", "prijs", "cocaine", LAST - 2, 1.02),
+]
 
 
 def write_previous_edition(folder: Path, rows: list[dict], registry) -> None:
@@ -316,9 +353,10 @@ def write_previous_edition(folder: Path, rows: list[dict], registry) -> None:
                 r["value"] = int(value) if unit.kind == "count" else value
         prev.append(r)
     folder.mkdir(parents=True, exist_ok=True)
-    (folder / "observations.csv").write_text(format_observations(pd.DataFrame(prev), registry), encoding="utf-8")
+    (folder / "observations.csv").write_text(
+        format_observations(pd.DataFrame(prev), registry), encoding="utf-8"
+    )
     (folder / "metadata.yml").write_text(metadata_text(True, DESCRIPTION), encoding="utf-8")
-
 
 
 def main() -> None:

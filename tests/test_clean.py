@@ -32,7 +32,9 @@ def test_demo_raw_files_clean_into_exactly_the_committed_clean_data(cleaned):
     committed = sorted(p.name for p in (ROOT / "data" / "clean").iterdir())
     assert sorted(p.name for p in (root / "data" / "clean").iterdir()) == committed
     for name in committed:
-        assert (root / "data" / "clean" / name).read_bytes() == (ROOT / "data" / "clean" / name).read_bytes(), name
+        assert (root / "data" / "clean" / name).read_bytes() == (
+            ROOT / "data" / "clean" / name
+        ).read_bytes(), name
 
 
 def test_manifest_lists_every_raw_file_with_its_hash_and_row_counts(cleaned):
@@ -59,8 +61,12 @@ def test_lineage_traces_every_number_to_its_raw_rows(cleaned):
     merged = obs.merge(lineage, on=key, how="left", indicator=True)
     assert (merged["_merge"] == "both").all()
     # A seizure count equals the number of raw rows its lineage names.
-    row = merged[(merged.indicator == "inbeslagnames_nl") & (merged.measure == "aantal")
-                 & (merged.market == "cocaine") & (merged.year == 2020)].iloc[0]
+    row = merged[
+        (merged.indicator == "inbeslagnames_nl")
+        & (merged.measure == "aantal")
+        & (merged.market == "cocaine")
+        & (merged.year == 2020)
+    ].iloc[0]
     n = 0
     for part in row["rows_y" if "rows_y" in row else "rows"].split("; "):
         for span in part.split(": rows ")[1].split():
@@ -68,7 +74,9 @@ def test_lineage_traces_every_number_to_its_raw_rows(cleaned):
             n += int(b or a) - int(a) + 1
     assert n == row["value"]
     # A table value is found at the row and column the lineage names.
-    cbs = merged[(merged.indicator == "drugsgebruik") & (merged.market == "cocaine") & (merged.year == 2020)].iloc[0]
+    cbs = merged[
+        (merged.indicator == "drugsgebruik") & (merged.market == "cocaine") & (merged.year == 2020)
+    ].iloc[0]
     with (root / cbs["file"]).open(encoding="utf-8") as f:
         lines = list(csv.reader(f, delimiter=";"))
     header = lines[0]
@@ -84,7 +92,9 @@ def test_revisions_against_the_frozen_previous_edition(cleaned):
     root, result = cleaned
     rev = result.revisions
     assert set(zip(rev.indicator, rev.year)) == {
-        ("hennepkwekerijen", 2023), ("liquidaties", 2023), ("groothandelsprijzen", 2022)
+        ("hennepkwekerijen", 2023),
+        ("liquidaties", 2023),
+        ("groothandelsprijzen", 2022),
     }
     assert (rev["value"] != rev["previous_value"]).all() and set(rev["previous_edition"]) == {2023}
 

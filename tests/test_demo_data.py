@@ -18,10 +18,18 @@ def _generator():
     return module
 
 
-def test_generator_reproduces_the_committed_clean_data(tmp_path):
-    _generator().write(tmp_path, ROOT / "data" / "indicators.yml")
+def test_generator_reproduces_the_committed_clean_data_raw_files_and_previous_edition(tmp_path):
+    _generator().write(tmp_path / "clean", ROOT / "data" / "indicators.yml", tmp_path / "raw")
     for name in ("observations.csv", "metadata.yml"):
-        assert (tmp_path / name).read_bytes() == (ROOT / "data" / "clean" / name).read_bytes(), name
+        assert (tmp_path / "clean" / name).read_bytes() == (ROOT / "data" / "clean" / name).read_bytes(), name
+    made = sorted(p.relative_to(tmp_path / "raw") for p in (tmp_path / "raw").rglob("*") if p.is_file())
+    committed = sorted(p.relative_to(ROOT / "data" / "raw") for p in (ROOT / "data" / "raw").rglob("*") if p.is_file())
+    assert made == committed
+    for rel in made:
+        assert (tmp_path / "raw" / rel).read_bytes() == (ROOT / "data" / "raw" / rel).read_bytes(), rel
+    for name in ("observations.csv", "metadata.yml"):
+        edition = tmp_path / "edities" / "2023" / name
+        assert edition.read_bytes() == (ROOT / "data" / "edities" / "2023" / name).read_bytes()
 
 
 def test_demo_data_cover_all_indicators_and_are_marked_fictitious():

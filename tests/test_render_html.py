@@ -16,12 +16,11 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
+from browser import axe_violations, chart_states, launch, open_page
 
 from report.errors import MonitorError
 from report.render import render
 from report.render.html import _csv_table, _load_spec, build_html_site
-
-from browser import axe_violations, chart_states, launch, open_page
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURE = Path(__file__).parent / "fixtures" / "mini_book"
@@ -66,8 +65,9 @@ def test_figure_has_chart_fallback_alt_table_and_csv(site: Path):
     assert 'class="chart"' in fig and 'data-spec="spec-fig-inbeslagnames_nl-kg"' in fig
     img = re.search(r'<img class="chart-fallback" src="([^"]+)" alt="([^"]+)"', fig)
     assert img and (site / img.group(1)).exists() and img.group(2) == ALT
-    spec = json.loads(re.search(r'<script type="application/json" id="spec-[^"]+">(.*?)</script>',
-                                fig, flags=re.S).group(1))
+    spec = json.loads(
+        re.search(r'<script type="application/json" id="spec-[^"]+">(.*?)</script>', fig, flags=re.S).group(1)
+    )
     assert spec["description"] == ALT
     assert "<details" in fig and "<table>" in fig and "45.312" in fig  # Dutch number format
     csv_link = re.search(r'<a href="([^"]+\.csv)" download>', fig)
@@ -122,8 +122,9 @@ def test_refuses_to_empty_a_foreign_folder(tmp_path: Path):
 
 def test_csv_table_dutch_numbers_years_and_symbols(tmp_path: Path):
     path = tmp_path / "x.csv"
-    path.write_text("jaar,markt,kg\n2023,cocaïne,40456.0\n2024,cocaïne,.\n2024,heroïne,1234.5\n",
-                    encoding="utf-8")
+    path.write_text(
+        "jaar,markt,kg\n2023,cocaïne,40456.0\n2024,cocaïne,.\n2024,heroïne,1234.5\n", encoding="utf-8"
+    )
     table = _csv_table(path, "Gegevens bij Figuur 1.1")
     assert "<caption>Gegevens bij Figuur 1.1</caption>" in table
     assert '<th scope="col">jaar</th>' in table
@@ -180,7 +181,8 @@ def test_tooltip_and_dutch_number_format(site: Path, browser):
     try:
         # the nl-NL locale reaches vega: axis labels with a dot as thousands separator
         labels = page.evaluate(
-            "() => [...document.querySelectorAll('.chart-canvas svg text')].map(t => t.textContent)")
+            "() => [...document.querySelectorAll('.chart-canvas svg text')].map(t => t.textContent)"
+        )
         assert "40.000" in labels, labels
         mark = page.locator('.chart-canvas svg [role="graphics-symbol"]').last
         mark.hover(force=True)

@@ -14,6 +14,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from conftest import copy_project
 from docx import Document
 
 from report.build import build
@@ -21,8 +22,6 @@ from report.errors import MonitorError
 from report.project import Project
 from report.registry import load_registry
 from report.render import render
-
-from conftest import copy_project
 
 pytestmark = pytest.mark.slow
 
@@ -54,7 +53,9 @@ def _digest(path: Path) -> str:
 
 
 def _pdftext(pdf: Path) -> str:
-    return subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    return subprocess.run(
+        ["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True
+    ).stdout
 
 
 def _squash(text: str) -> str:
@@ -254,7 +255,13 @@ def test_html_report_has_no_serious_accessibility_violations(rendered, browser):
 
     site = _outputs(rendered)["html"].parent
     problems = []
-    for name in ("index.html", "sec-import.html", "sec-gebruik.html", "sec-samenhang.html", "sec-tabellen.html"):
+    for name in (
+        "index.html",
+        "sec-import.html",
+        "sec-gebruik.html",
+        "sec-samenhang.html",
+        "sec-tabellen.html",
+    ):
         path = site / name
         assert path.exists(), name
         page, _r, _e = open_page(browser, path)

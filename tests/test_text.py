@@ -23,7 +23,17 @@ def registry():
 
 
 def _obs(rows):
-    cols = ["indicator", "measure", "market", "region", "year", "value", "provisional", "series_break", "note"]
+    cols = [
+        "indicator",
+        "measure",
+        "market",
+        "region",
+        "year",
+        "value",
+        "provisional",
+        "series_break",
+        "note",
+    ]
     return pd.DataFrame([dict(zip(cols, r)) for r in rows])
 
 

@@ -31,7 +31,9 @@ def freeze(project: Project, edition: int) -> Path:
         raise MonitorError(f"{src}: nothing to freeze; run `monitor clean` first")
     dest = editions_dir(project) / str(edition)
     if dest.exists():
-        raise MonitorError(f"{dest}: edition {edition} is frozen already; frozen editions are not overwritten")
+        raise MonitorError(
+            f"{dest}: edition {edition} is frozen already; frozen editions are not overwritten"
+        )
     dest.mkdir(parents=True)
     for name in ("observations.csv", "manifest.csv", "metadata.yml"):
         if (project.clean / name).exists():
@@ -44,7 +46,9 @@ def previous_edition(project: Project, registry: Registry) -> pd.DataFrame | Non
     folder = editions_dir(project)
     if not folder.exists():
         return None
-    editions = sorted(int(p.name) for p in folder.iterdir() if p.name.isdigit() and int(p.name) < registry.edition)
+    editions = sorted(
+        int(p.name) for p in folder.iterdir() if p.name.isdigit() and int(p.name) < registry.edition
+    )
     if not editions:
         return None
     path = folder / str(editions[-1]) / "observations.csv"
@@ -56,7 +60,9 @@ def compare_with_previous(current: pd.DataFrame, previous: pd.DataFrame | None) 
     if previous is None or previous.empty:
         return pd.DataFrame(columns=REVISION_COLUMNS)
     merged = current[KEY + ["value"]].merge(
-        previous[KEY + ["value", "edition"]].rename(columns={"value": "previous_value", "edition": "previous_edition"}),
+        previous[KEY + ["value", "edition"]].rename(
+            columns={"value": "previous_value", "edition": "previous_edition"}
+        ),
         on=KEY,
         how="inner",
     )
