@@ -298,8 +298,17 @@ class Builder:
                             }
                         )
         market = self.registry.market_by_id[top]
+        national = [
+            s
+            for (ind_id, _m, mk, region), s in self.facts.items()
+            if mk in members
+            and region == self.registry.indicator_by_id[ind_id].regions[0]
+            and len(self.registry.indicator_by_id[ind_id].regions) == 1
+        ]
+        figure = self.samenhang_figure(top, market.name.nl, national)
         return self.writer.render(
             "nl/samenhang.md.j2",
+            figuur=figure,
             markt=market.name.nl,
             markt_id=top,
             submarkten=[self.registry.market_by_id[m].name.nl for m in members if m != top],
@@ -307,6 +316,28 @@ class Builder:
             demo=self.data.demo,
             bron=DEMO_SOURCE if self.data.demo else "",
         )
+
+    def samenhang_figure(self, top: str, name: str, series: list[SeriesFacts]) -> dict | None:
+        if not series:
+            return None
+        fid = f"samenhang-{top}".replace("_", "-")
+        source = "zie de afzonderlijke indicatoren" + (f". {DEMO_SOURCE}" if self.data.demo else "")
+        chart = fig.samenhang_chart(self.registry, series, source)
+        fig.export(
+            chart, fig.samenhang_rows(series, self.registry), self.out / "figuren" / fid, self.project.fonts
+        )
+        first = min(s.points[0].year for s in series)
+        last = max(s.points[-1].year for s in series)
+        figure = fig.Figure(
+            id=f"fig-{fid}",
+            indicator="",
+            measure="",
+            caption=f"{name[0].upper()}{name[1:]}: de indicatoren naast elkaar, {first}–{last}",
+            alt=fig.samenhang_alt(self.registry, name, series),
+            stem=f"/_generated/figuren/{fid}",
+        )
+        self.figures.append(figure)
+        return {"id": figure.id, "pad": figure.stem + ".svg", "bijschrift": figure.caption, "alt": figure.alt}
 
     def appendix_overview(self) -> str:
         themes = []

@@ -265,3 +265,113 @@ def register_fonts(font_dir: Path) -> None:
     if key not in _fonts_registered:
         vlc.register_font_directory(key)
         _fonts_registered.add(key)
+
+
+def panel_title(registry: Registry, s: SeriesFacts, with_market: bool = False) -> str:
+    """'1. aantal inbeslagnames van grote hoeveelheden' — the measure's own words, no article."""
+    ind = registry.indicator_by_id[s.indicator]
+    measure = ind.measure(s.measure)
+    unit = registry.unit_by_id[measure.unit]
+    label = measure.label.nl
+    for article in ("het ", "de "):
+        if label.startswith(article):
+            label = label[len(article) :]
+    unit_txt = "" if unit.kind == "count" or unit.symbol.nl in label else f" ({unit.symbol.nl})"
+    market = f" | {registry.market_by_id[s.market].name.nl}" if with_market else ""
+    return f"{ind.number}. {label}{unit_txt}{market}"
+
+
+def samenhang_chart(registry: Registry, series: list[SeriesFacts], source_line: str) -> alt.TopLevelMixin:
+    """Per drug market: every national series of that market as a small panel, side by side."""
+    rows = []
+    several = len({s.market for s in series}) > 1
+    for s in series:
+        title = panel_title(registry, s, several)
+        by_year = {p.year: p for p in s.points}
+        part = 0
+        for year in range(s.points[0].year, s.points[-1].year + 1):
+            p = by_year.get(year)
+            if p is not None and p.series_break:
+                part += 1
+            rows.append(
+                {
+                    "paneel": title,
+                    "deel": f"{title}-{part}",
+                    "jaar": year,
+                    "waarde": None if p is None else p.value,
+                    "status": "ontbreekt" if p is None else ("voorlopig" if p.provisional else "definitief"),
+                }
+            )
+    order = list(dict.fromkeys(r["paneel"] for r in rows))
+    x = alt.X("jaar:Q", title=None, axis=alt.Axis(format="d", tickMinStep=1, labelOverlap=True, tickCount=4))
+    y = alt.Y("waarde:Q", title=None, axis=alt.Axis(format=",~f"), scale=alt.Scale(zero=True))
+    base = alt.Chart().encode(x=x, y=y)
+    line = base.mark_line(strokeWidth=2, color=LINTBLAUW).encode(detail="deel:N")
+    points = (
+        base.mark_point(size=30, strokeWidth=1.5, color=LINTBLAUW)
+        .encode(
+            fill=alt.condition(alt.datum.status == "voorlopig", alt.value("white"), alt.value(LINTBLAUW)),
+            tooltip=[
+                alt.Tooltip("paneel:N", title="Indicator"),
+                alt.Tooltip("jaar:Q", title="Jaar", format="d"),
+                alt.Tooltip("waarde:Q", title="Waarde", format=",~f"),
+                alt.Tooltip("status:N", title="Status"),
+            ],
+        )
+        .transform_filter("datum.waarde != null")
+    )
+    chart = alt.FacetChart(
+        data=alt.Data(values=rows),
+        spec=alt.layer(line, points).properties(width=170, height=95),
+        facet=alt.Facet(
+            "paneel:N",
+            title=None,
+            sort=order,
+            header=alt.Header(labelFontSize=10, labelLimit=260, labelExpr="split(datum.value, ' | ')"),
+        ),
+        columns=3,
+        title=alt.TitleParams(
+            text=["Open ruit: voorlopig cijfer. Elk paneel heeft een eigen schaal.", f"Bron: {source_line}"],
+            orient="bottom",
+            anchor="start",
+            fontSize=10,
+            color=GREY,
+            fontWeight="normal",
+            dy=8,
+        ),
+    ).resolve_scale(y="independent")
+    return chart.configure(**_config())
+
+
+def samenhang_rows(series: list[SeriesFacts], registry: Registry) -> list[dict]:
+    """The figure's data for the CSV beside it."""
+    out = []
+    several = len({s.market for s in series}) > 1
+    for s in series:
+        title = panel_title(registry, s, several)
+        for p in s.points:
+            out.append(
+                {
+                    "markt": title,
+                    "regio": registry.region_by_id[s.region].name.nl,
+                    "jaar": p.year,
+                    "waarde": p.value,
+                    "status": "voorlopig" if p.provisional else "definitief",
+                    "noot": p.note,
+                }
+            )
+    return out
+
+
+def samenhang_alt(registry: Registry, market: str, series: list[SeriesFacts]) -> str:
+    parts = [f"Kleine lijngrafieken naast elkaar, één per indicator voor {market}, elk met een eigen schaal."]
+    several = len({s.market for s in series}) > 1
+    for s in series:
+        unit = registry.unit_by_id[registry.indicator_by_id[s.indicator].measure(s.measure).unit]
+        a, b = s.points[0], s.points[-1]
+        parts.append(
+            f"{panel_title(registry, s, several).replace(' | ', ', ')}: "
+            f"van {numbers.number(a.value, unit.decimals)} in {a.year} "
+            f"naar {numbers.number(b.value, unit.decimals)} in {b.year}."
+        )
+    return " ".join(parts)
