@@ -552,9 +552,7 @@ def _revisions(project: Project) -> dict[tuple, tuple[float, int]]:
 
 def _write_reference_docx(path: Path) -> None:
     # Quarto's docx format reads _generated/reference.docx (see _quarto.yml); the embedded
-    # engine uses the same file, so both engines style the DOCX alike.
-    try:
-        from report.render.docx import write_reference_docx
-    except ImportError:
-        return
+    # engine makes the same file, so both engines style the DOCX alike.
+    from report.render.docx import write_reference_docx
+
     write_reference_docx(path)
