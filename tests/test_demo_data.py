@@ -23,7 +23,9 @@ def test_generator_reproduces_the_committed_clean_data_raw_files_and_previous_ed
     for name in ("observations.csv", "metadata.yml"):
         assert (tmp_path / "clean" / name).read_bytes() == (ROOT / "data" / "clean" / name).read_bytes(), name
     made = sorted(p.relative_to(tmp_path / "raw") for p in (tmp_path / "raw").rglob("*") if p.is_file())
-    committed = sorted(p.relative_to(ROOT / "data" / "raw") for p in (ROOT / "data" / "raw").rglob("*") if p.is_file())
+    committed = sorted(
+        p.relative_to(ROOT / "data" / "raw") for p in (ROOT / "data" / "raw").rglob("*") if p.is_file()
+    )
     assert made == committed
     for rel in made:
         assert (tmp_path / "raw" / rel).read_bytes() == (ROOT / "data" / "raw" / rel).read_bytes(), rel

@@ -8,12 +8,14 @@ A source is one kind of delivery (a file pattern, a sheet) in one of three layou
 
 from __future__ import annotations
 
+import codecs
 from pathlib import Path
 from typing import Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from report.clean.problems import did_you_mean
 from report.errors import MonitorError
 
 
@@ -89,6 +91,15 @@ class Source(_Strict):
     provisional_years: list[int] = Field(default_factory=list)
     annotations: list[Annotation] = Field(default_factory=list)
 
+    @field_validator("encoding")
+    @classmethod
+    def _known_encoding(cls, value: str) -> str:
+        try:
+            codecs.lookup(value)
+        except LookupError:
+            raise ValueError("not a text encoding Python knows; use e.g. utf-8 or cp1252") from None
+        return value
+
     @model_validator(mode="after")
     def _layout_needs(self) -> Source:
         fields = set(self.columns.values())
@@ -123,11 +134,44 @@ class Sources(_Strict):
         return self
 
 
+_MODELS = (Sources, Source, Target, Annotation, RecordAggregation)
+
+
+def _found_or_hint(error: dict) -> str:
+    """An unknown key: the key it resembles; a wrong value: the value found."""
+    if error["type"] == "extra_forbidden":
+        hint = did_you_mean(str(error["loc"][-1]), sorted({f for m in _MODELS for f in m.model_fields}))
+        return f"; {hint}" if hint else ""
+    value = error.get("input")
+    if isinstance(value, str | int | float) and not isinstance(value, bool):
+        return f" (found {value!r})"
+    return ""
+
+
+class _UniqueKeyLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
+    """YAML where a key twice in one mapping is an error (plain YAML keeps the last one silently)."""
+
+    def construct_mapping(self, node, deep=False):
+        seen: dict[object, int] = {}
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if key in seen:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"key {key!r} appears twice in one entry (also on line {seen[key] + 1})",
+                    key_node.start_mark,
+                )
+            seen[key] = key_node.start_mark.line
+        return super().construct_mapping(node, deep=deep)
+
+
 def load_sources(path: Path) -> Sources:
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        raw = yaml.load(path.read_text(encoding="utf-8"), Loader=_UniqueKeyLoader)  # a safe loader
     except FileNotFoundError as exc:
         raise MonitorError(f"{path}: source configuration not found") from exc
+    except yaml.MarkedYAMLError as exc:
+        line = f", line {exc.problem_mark.line + 1}" if exc.problem_mark else ""
+        raise MonitorError(f"{path}{line}: not valid YAML: {exc.problem}") from exc
     except yaml.YAMLError as exc:
         raise MonitorError(f"{path}: not valid YAML: {exc}") from exc
     try:
@@ -141,5 +185,5 @@ def load_sources(path: Path) -> Sources:
                     loc[1] = raw["sources"][loc[1]].get("id", loc[1])
                 except (KeyError, IndexError, AttributeError, TypeError):
                     pass
-            lines.append(f"  - {'.'.join(str(p) for p in loc)}: {e['msg']}")
+            lines.append(f"  - {'.'.join(str(p) for p in loc)}: {e['msg']}{_found_or_hint(e)}")
         raise MonitorError("\n".join(lines)) from exc

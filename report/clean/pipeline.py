@@ -9,9 +9,12 @@ written beside the old one and swapped in at the end, so a failed run leaves it 
 from __future__ import annotations
 
 import csv
+import dataclasses
+import datetime as dt
 import hashlib
 import io
 import os
+import re
 import shutil
 import tempfile
 from collections.abc import Callable
@@ -26,7 +29,7 @@ import yaml
 from report.clean import records as rec
 from report.clean.config import Source, load_sources
 from report.clean.problems import Problem, ProblemList, did_you_mean
-from report.clean.readers import ROW, check_columns, parse_number, read_table
+from report.clean.readers import ROW, check_columns, column_problems, parse_number, read_table
 from report.errors import MonitorError
 from report.observations import COLUMNS, KEY, format_observations
 from report.project import Project
@@ -95,25 +98,44 @@ def _year(value: object) -> tuple[int | None, bool]:
     return None, provisional
 
 
-def _map_market(raw: object, allowed: list[str], registry: Registry) -> tuple[str | None, str]:
+def _year_hint(value: object, record: dict, year_col: str) -> str:
+    """Why a year cell is no year, when it can be told."""
+    text = "" if value is None else str(value).strip()
+    if isinstance(value, dt.date | dt.datetime):
+        return "the cell is a date: format it as a number"
+    if re.fullmatch(r"\d{4}JJ00", text):
+        return f"a StatLine period code: download the table with period labels ({text[:4]})"
+    others = [v for k, v in record.items() if k not in (year_col, ROW)]
+    if text and all(v is None or str(v).strip() == "" for v in others):
+        return "notes below the table need an empty row above them"
+    return ""
+
+
+def _names(registry: Registry, kind: str) -> dict[str, str]:
+    """Every name of a market or region as written in data/indicators.yml → its id."""
+    items = registry.markets if kind == "market" else registry.regions
+    return {name: item.id for item in items for name in (item.id, item.name.nl, item.name.en, *item.synonyms)}
+
+
+def _map_market(raw: object, allowed: list[str], registry: Registry, label: str) -> tuple[str | None, str]:
     name = "" if raw is None else str(raw).strip()
     market = registry.market_synonyms.get(name.lower())
     if market in allowed:
         return market, ""
-    options = [n for n, m in registry.market_synonyms.items() if m in allowed]
-    hint = did_you_mean(name.lower(), options)
     if market is not None:
-        return None, f"{market!r} is not a market of this measure ({allowed})"
-    return None, hint
+        return None, f"{name!r} is market {market!r}, which {label} does not have"
+    options = [n for n, m in _names(registry, "market").items() if m in allowed]
+    return None, did_you_mean(name, options) or (
+        "a new name for a drug? Add it to the synonyms of its market in data/indicators.yml")
 
 
-def normalise_table(table, src: Source, registry: Registry, problems: ProblemList, stats: FileStats) -> list[dict]:
+def normalise_table(
+    table, src: Source, registry: Registry, problems: ProblemList, stats: FileStats
+) -> list[dict]:
     """Rows of a long or wide table → observations with their provenance."""
     frame = table.frame
-    field_of = dict(src.columns)
     col_of = {v: k for k, v in src.columns.items()}
-    expected = list(src.columns) + list(src.series)
-    if not check_columns(table, expected, src, problems):
+    if not check_columns(table, list(src.columns) + list(src.series), src, problems):
         stats.rows_read = len(frame)
         stats.rows_rejected = len(frame)
         return []
@@ -122,10 +144,12 @@ def normalise_table(table, src: Source, registry: Registry, problems: ProblemLis
         row = int(record[ROW])
         stats.rows_read += 1
         here = {"file": table.file, "sheet": table.sheet, "row": row}
-        year, provisional = _year(record[col_of["year"]])
+        raw_year = record[col_of["year"]]
+        year, provisional = _year(raw_year)
         if year is None:
-            problems.add(**here, column=col_of["year"], value=str(record[col_of["year"]]),
-                         expected="a year such as 2024 (or 2024* when provisional)")
+            problems.add(**here, column=col_of["year"], value="" if raw_year is None else str(raw_year),
+                         expected="a year such as 2024 (or 2024* when provisional)",
+                         hint=_year_hint(raw_year, record, col_of["year"]))
             stats.rows_rejected += 1
             continue
         if "status" in col_of:
@@ -159,7 +183,7 @@ def normalise_table(table, src: Source, registry: Registry, problems: ProblemLis
             market_raw = (target.market if target and target.market else None)
             if market_raw is None and "market" in col_of:
                 market_raw = record[col_of["market"]]
-                market, why = _map_market(market_raw, allowed, registry)
+                market, why = _map_market(market_raw, allowed, registry, f"{ind.id}/{meas_id}")
                 if market is None:
                     problems.add(**here, column=col_of["market"], value=str(market_raw),
                                  expected=f"a drug market of {ind.id}/{meas_id}: {allowed}", hint=why)
@@ -173,10 +197,11 @@ def normalise_table(table, src: Source, registry: Registry, problems: ProblemLis
                 region_raw = str(record[col_of["region"]] or "").strip()
                 region = registry.region_synonyms.get(region_raw.lower())
                 if region not in ind.regions:
-                    names = [n for n, r in registry.region_synonyms.items() if r in ind.regions]
+                    names = [n for n, r in _names(registry, "region").items() if r in ind.regions]
                     problems.add(**here, column=col_of["region"], value=region_raw,
                                  expected=f"a region of {ind.id}: {ind.regions}",
-                                 hint=did_you_mean(region_raw.lower(), names))
+                                 hint=did_you_mean(region_raw, names) if region is None
+                                 else f"{region_raw!r} is region {region!r}, which {ind.id} does not have")
                     row_ok = False
                     continue
             else:
@@ -189,21 +214,30 @@ def normalise_table(table, src: Source, registry: Registry, problems: ProblemLis
             if src.symbols == "cbs" and text == "-":
                 value = 0.0
             else:
-                value, why = parse_number(raw_value, src)
+                value, why, hint = parse_number(raw_value, src)
                 if value is None:
-                    problems.add(**here, column=col, value=text, expected=why)
+                    problems.add(**here, column=col, value=text, expected=why, hint=hint)
                     row_ok = False
                     continue
             unit = registry.unit_by_id[measure.unit]
             value = value * src.scale
+            if value < 0:
+                problems.add(**here, column=col, value=text, expected="a value of 0 or more")
+                row_ok = False
+                continue
             if unit.kind == "count" and not float(round(value, 6)).is_integer():
-                problems.add(**here, column=col, value=text, expected="a whole number (a count)")
+                hint = ""
+                if src.decimal == "," and re.fullmatch(r"-?\d{1,3},\d{3}", text):
+                    hint = f"',' is the decimal comma in this file: write {text.replace(',', '')} " \
+                           f"or {text.replace(',', '.')}"
+                problems.add(**here, column=col, value=text, expected="a whole number (a count)", hint=hint)
                 row_ok = False
                 continue
             out.append({
                 "indicator": ind.id, "measure": meas_id, "market": market, "region": region, "year": year,
                 "value": round(value, unit.decimals), "provisional": provisional, **here, "column": col,
                 "group": str(record.get(col_of.get("gemeente", ""), "")) if "gemeente" in col_of else "",
+                "raw": text, "year_column": col_of["year"], "raw_year": str(raw_year).strip(),
             })
             row_kept += 1
         if not row_ok:
@@ -213,22 +247,42 @@ def normalise_table(table, src: Source, registry: Registry, problems: ProblemLis
         elif row_missing:
             stats.rows_missing += 1
     if src.sum_rows and out:
-        out = _sum_rows(out, registry)
+        out = _sum_rows(_without_repeated_parts(out, col_of.get("gemeente", ""), problems, stats), registry)
+    return out
+
+
+def _without_repeated_parts(
+    rows: list[dict], group_col: str, problems: ProblemList, stats: FileStats
+) -> list[dict]:
+    """Before summing (one row per municipality): a municipality twice in a year is a fault, not a part."""
+    seen: dict[tuple, dict] = {}
+    out = []
+    for r in rows:
+        key = (r["indicator"], r["measure"], r["market"], r["region"], r["year"], r["group"])
+        first = seen.setdefault(key, r)
+        if first is r:
+            out.append(r)
+            continue
+        problems.add(file=r["file"], sheet=r["sheet"], row=r["row"], column=group_col or r["column"],
+                     value=r["group"], expected=f"one row per {group_col or 'part'} and year",
+                     hint=f"{r['group']!r} {r['year']} is also on row {first['row']}")
+        stats.rows_kept -= 1
+        stats.rows_rejected += 1
     return out
 
 
 def _sum_rows(rows: list[dict], registry: Registry) -> list[dict]:
     """Sum rows with the same key (one per municipality), keeping where each part came from."""
     frame = pd.DataFrame(rows)
-    dup_parts = frame.duplicated(KEY + ["group"], keep=False)
     out = []
-    for key, g in frame.groupby(KEY, sort=True):
+    for _, g in frame.groupby(KEY, sort=True):
         first = g.iloc[0].to_dict()
-        unit = registry.unit_by_id[registry.indicator_by_id[first["indicator"]].measure(first["measure"]).unit]
+        measure = registry.indicator_by_id[first["indicator"]].measure(first["measure"])
+        unit = registry.unit_by_id[measure.unit]
         first["value"] = round(float(g["value"].sum()), unit.decimals)
+        first["raw"] = f"{first['value']:g}"
         first["provisional"] = bool(g["provisional"].any())
         first["row"] = " ".join(str(r) for r in g["row"])
-        first["dup_parts"] = bool(dup_parts[g.index].any())
         out.append(first)
     return out
 
@@ -248,7 +302,8 @@ def validation_schema(registry: Registry) -> pa.DataFrameSchema:
     kind = {(i.id, m.id): registry.unit_by_id[m.unit].kind for i in registry.indicators for m in i.measures}
 
     def known(df: pd.DataFrame) -> pd.Series:
-        return pd.Series([k in combos for k in zip(df.indicator, df.measure, df.market, df.region)], index=df.index)
+        keys = zip(df.indicator, df.measure, df.market, df.region, strict=True)
+        return pd.Series([k in combos for k in keys], index=df.index)
 
     def kinds(df: pd.DataFrame) -> pd.Series:
         return pd.Series([kind.get(k, "") for k in zip(df.indicator, df.measure)], index=df.index)
@@ -269,9 +324,14 @@ def validation_schema(registry: Registry) -> pa.DataFrameSchema:
         },
         checks=[
             pa.Check(known, name="a known indicator/measure/market/region combination", element_wise=False),
-            pa.Check(lambda df: ~((kinds(df) == "percentage") & (df.value > 100)), name="a percentage from 0 to 100"),
+            pa.Check(
+                lambda df: ~((kinds(df) == "percentage") & (df.value > 100)),
+                name="a percentage from 0 to 100",
+            ),
             pa.Check(lambda df: ~((kinds(df) == "price") & (df.value <= 0)), name="a price above 0"),
-            pa.Check(lambda df: ~((kinds(df) == "count") & (df.value % 1 != 0)), name="a whole number (a count)"),
+            pa.Check(
+                lambda df: ~((kinds(df) == "count") & (df.value % 1 != 0)), name="a whole number (a count)"
+            ),
         ],
         unique=KEY,
         report_duplicates="all",
@@ -281,39 +341,69 @@ def validation_schema(registry: Registry) -> pa.DataFrameSchema:
 
 
 def validate(frame: pd.DataFrame, registry: Registry, problems: ProblemList) -> set[int]:
-    """Problems for every failing observation, with the raw file, row and column it came from."""
+    """Problems for every failing observation, with the raw file, row, column and value it came from."""
     if frame.empty:
         return set()
+    bad = _duplicates(frame, problems)
     try:
         validation_schema(registry).validate(frame, lazy=True)
-        return set()
+        return bad
     except pa.errors.SchemaErrors as err:
         cases = err.failure_cases
-    bad: set[int] = set()
+    seen: set[tuple[int, str]] = set()
     for case in cases.itertuples():
         idx = case.index
         if idx is None or (isinstance(idx, float) and np.isnan(idx)):
             continue
-        idx = int(idx)
+        idx, check = int(idx), str(case.check)
+        if "unique" in check or "duplicate" in check.lower() or (idx, check) in seen:
+            continue  # duplicates: see _duplicates; a frame-wide check fails once per column
+        seen.add((idx, check))
         obs = frame.loc[idx]
-        check = str(case.check)
-        column = case.column if isinstance(case.column, str) and case.column in frame.columns else "value"
-        if "unique" in check or "duplicate" in check.lower():
-            expected = f"one observation per {KEY}; this one is also delivered elsewhere"
-            column = obs["column"]
-        elif column == "year":
-            expected = f"a year from {registry.first_year} to {registry.edition} (the edition)"
-        elif column == "value" and "greater_than_or_equal" in check:
-            expected = "a value of 0 or more"
+        here = {"file": obs["file"], "sheet": obs["sheet"], "row": _first_row(obs["row"])}
+        raw = obs.get("raw")
+        value = raw if isinstance(raw, str) and raw else f"{obs['value']:g}"
+        hint = ""
+        if case.column == "year":
+            column = _text(obs.get("year_column")) or "year"
+            value = _text(obs.get("raw_year")) or str(obs["year"])
+            expected = f"a year from {registry.first_year} to {registry.edition} (edition {registry.edition})"
+        elif "greater_than_or_equal" in check:
+            column, expected = obs["column"], "a value of 0 or more"
         else:
-            expected = check
-        problems.add(
-            file=obs["file"], sheet=obs["sheet"], row=_first_row(obs["row"]),
-            column=obs["column"] if column in ("value", "year") and column != "year" else column,
-            value=str(obs[column] if column in obs else obs["value"]), expected=expected,
-        )
+            column, expected = obs["column"], check
+            if check == "a price above 0":
+                hint = "leave the cell empty when there is no price"
+            elif check.startswith("a known"):
+                value = "/".join(str(obs[k]) for k in ("indicator", "measure", "market", "region"))
+        problems.add(**here, column=column, value=value, expected=expected, hint=hint)
         bad.add(idx)
     return bad
+
+
+def _text(value: object) -> str:
+    return value if isinstance(value, str) else ""
+
+
+def _duplicates(frame: pd.DataFrame, problems: ProblemList) -> set[int]:
+    """One observation per key: each copy is reported with where the others are."""
+    dup = frame.duplicated(KEY, keep=False)
+    if not dup.any():
+        return set()
+    for _, g in frame[dup].groupby(KEY, sort=False):
+        places = {i: (r["file"], _first_row(r["row"])) for i, r in g.iterrows()}
+        for i, r in g.iterrows():
+            others = [p for j, p in places.items() if j != i]
+            where = ", ".join(f"row {row}" if f == r["file"] else f"{f}, row {row}" for f, row in others)
+            key = "/".join(str(r[k]) for k in ("indicator", "measure", "market", "region"))
+            raw = r.get("raw")
+            problems.add(
+                file=r["file"], sheet=r["sheet"], row=_first_row(r["row"]), column=r["column"],
+                value=raw if isinstance(raw, str) and raw else f"{r['value']:g}",
+                expected="one value per indicator, measure, market, region and year",
+                hint=f"{key} {r['year']} is also on {where}",
+            )
+    return set(frame.index[dup.to_numpy()])
 
 
 def _first_row(row) -> int:
@@ -329,24 +419,36 @@ def _first_row(row) -> int:
 
 def warnings_for(frame: pd.DataFrame, registry: Registry, previous: pd.DataFrame | None) -> list[Problem]:
     out: list[Problem] = []
-    for key, g in frame.sort_values("year").groupby(["indicator", "measure", "market", "region"], sort=True):
-        limit = registry.indicator_by_id[key[0]].measure(key[1]).jump_warning_pct
-        vals = g[["year", "value", "series_break", "note", "file", "sheet", "row", "column"]].to_dict("records")
-        for a, b in zip(vals, vals[1:]):
-            # Known irregularities (a break, an annotated year) are not news.
-            if b["year"] - a["year"] != 1 or b["series_break"] or a["note"] or b["note"] or a["value"] == 0:
-                continue
-            pct = (b["value"] - a["value"]) / a["value"] * 100
-            if abs(pct) > limit:
-                records = b["column"] == "(records)"
-                out.append(Problem(
-                    file=b["file"], sheet=b["sheet"], row=0 if records else _first_row(b["row"]),
-                    column="" if records else b["column"], value=str(b["value"]),
-                    expected=f"warning: {'/'.join(key[:3])} changed {pct:+.0f}% from {a['year']} to {b['year']} "
-                    f"({a['value']:g} → {b['value']:g}), more than the {limit:g}% that data/indicators.yml "
-                    "allows (jump_warning_pct); check the delivery",
-                    warning=True,
-                ))
+    f = frame.sort_values(KEY, kind="stable").reset_index(drop=True)
+    series = ["indicator", "measure", "market", "region"]
+    same = np.zeros(len(f), dtype=bool)
+    same[1:] = True
+    for c in series:
+        col = f[c].to_numpy()
+        same[1:] &= col[1:] == col[:-1]
+    year, value = f["year"].to_numpy(), f["value"].to_numpy(dtype=float)
+    quiet = f["series_break"].to_numpy(dtype=bool) | f["note"].astype(str).ne("").to_numpy()
+    limits = {(i.id, m.id): m.jump_warning_pct for i in registry.indicators for m in i.measures}
+    limit = np.array([limits[k] for k in zip(f["indicator"], f["measure"], strict=True)], dtype=float)
+    # Each year against the one before; known irregularities (a break, an annotated year) are not news.
+    candidate = same.copy()
+    candidate[1:] &= (year[1:] - year[:-1] == 1) & ~quiet[1:] & ~quiet[:-1] & (value[:-1] != 0)
+    change = np.zeros(len(f))
+    change[1:] = np.divide(
+        value[1:] - value[:-1], value[:-1], out=np.zeros(len(f) - 1), where=value[:-1] != 0
+    )
+    for i in np.flatnonzero(candidate & (np.abs(change * 100) > limit)):
+        a, b = f.iloc[i - 1], f.iloc[i]
+        pct = (value[i] - value[i - 1]) / value[i - 1] * 100
+        records = b["column"] == "(records)"
+        out.append(Problem(
+            file=b["file"], sheet=b["sheet"], row=0 if records else _first_row(b["row"]),
+            column="" if records else b["column"], value=str(float(value[i])),
+            expected=f"warning: {b['indicator']}/{b['measure']}/{b['market']} changed {pct:+.0f}% from "
+            f"{int(a['year'])} to {int(b['year'])} ({value[i - 1]:g} → {value[i]:g}), more than the "
+            f"{limit[i]:g}% that data/indicators.yml allows (jump_warning_pct); check the delivery",
+            warning=True,
+        ))
     if previous is not None and not previous.empty:
         now = set(zip(frame.indicator, frame.measure, frame.market, frame.region, frame.year))
         for k in sorted(set(zip(previous.indicator, previous.measure, previous.market, previous.region,
@@ -388,6 +490,7 @@ def _annotate(frame: pd.DataFrame, src_list: list[Source], problems: ProblemList
 def collect(project: Project, registry: Registry, progress: Progress) -> tuple[pd.DataFrame, list[FileStats],
                                                                               ProblemList, list[Source]]:
     sources = load_sources(project.root / "data" / "sources.yml").sources
+    check_targets(sources, registry)
     problems = ProblemList()
     stats: list[FileStats] = []
     parts: list[pd.DataFrame] = []
@@ -406,13 +509,21 @@ def collect(project: Project, registry: Registry, progress: Progress) -> tuple[p
             claimed.add(path)
             st = FileStats(rel, src.id, src.organisation, sha256(path), path.stat().st_size)
             stats.append(st)
+            before = len(problems)
             if src.layout == "records":
                 seizures = _records_of_file(path, rel, src, registry, problems, st)
                 if seizures is not None:
                     record_parts.append(seizures.assign(file=rel))
+                else:
+                    _whole_file(problems, before)
             else:
                 table = read_table(path, rel, src, problems)
                 if table is None:
+                    _whole_file(problems, before)
+                    continue
+                if not check_columns(table, list(src.columns) + list(src.series), src, problems):
+                    st.rows_read = st.rows_rejected = len(table.frame)
+                    _whole_file(problems, before)
                     continue
                 rows = normalise_table(table, src, registry, problems, st)
                 if rows:
@@ -429,28 +540,95 @@ def collect(project: Project, registry: Registry, progress: Progress) -> tuple[p
     return frame, stats, problems, sources
 
 
+def _whole_file(problems: ProblemList, start: int) -> None:
+    """The problems from `start` on made a whole file unusable: no `--allow-rejections` passes them."""
+    problems[start:] = [p if p.warning else dataclasses.replace(p, whole_file=True) for p in problems[start:]]
+
+
+def check_targets(sources: list[Source], registry: Registry) -> None:
+    """Every indicator, measure, market and region that data/sources.yml names exists in the registry."""
+    lines = []
+    for src in sources:
+        targets: list[tuple[str, str | None, str | None, str | None, str | None]] = []
+        if src.indicator or src.measure:
+            targets.append(("", src.indicator, src.measure, src.market, src.region))
+        for kind, mapping in (("measures", src.measures), ("series", src.series)):
+            targets += [
+                (f"{kind} {k!r}", t.indicator, t.measure, t.market or src.market, t.region or src.region)
+                for k, t in mapping.items()
+            ]
+        if src.aggregate:
+            a = src.aggregate
+            targets += [("aggregate", a.indicator, m, None, None) for m in (a.count, a.total, a.large) if m]
+        targets += [
+            (f"annotations {a.year}", a.indicator, a.measure, a.market, None) for a in src.annotations
+        ]
+        for where, ind_id, meas_id, market, region in targets:
+            at = f"data/sources.yml, source {src.id}" + (f", {where}" if where else "")
+            ind = registry.indicator_by_id.get(ind_id or "")
+            if ind is None:
+                hint = did_you_mean(ind_id or "", list(registry.indicator_by_id))
+                lines.append(f"{at}: {ind_id!r} is not an indicator in data/indicators.yml"
+                             + (f"; {hint}" if hint else ""))
+                continue
+            if meas_id is None:
+                continue
+            ids = [m.id for m in ind.measures]
+            if meas_id not in ids:
+                hint = did_you_mean(meas_id, ids)
+                lines.append(f"{at}: {ind.id}/{meas_id} is not a measure in data/indicators.yml"
+                             + (f"; {hint}" if hint else f"; the measures of {ind.id} are {ids}"))
+                continue
+            allowed = ind.markets_of(ind.measure(meas_id))
+            if market and market not in allowed:
+                lines.append(f"{at}: {market!r} is not a market of {ind.id}/{meas_id} ({allowed})")
+            if region and region not in ind.regions:
+                lines.append(f"{at}: {region!r} is not a region of {ind.id} ({ind.regions})")
+    if lines:
+        raise MonitorError("data/sources.yml does not match data/indicators.yml:\n"
+                           + "\n".join(f"  - {line}" for line in lines))
+
+
 def _records_of_file(path, rel, src, registry, problems, st) -> pd.DataFrame | None:
     raw = rec.read_records(path, rel, src, problems)
     if raw is None:
         return None
-    expected = list(src.columns)
-    missing = [c for c in expected if c not in raw.columns]
-    extra = [c for c in raw.columns if c not in expected]
-    for c in missing:
-        problems.add(file=rel, row=src.skip_rows + 1, column=c, value="",
-                     expected=f"a column {c!r}; the header has {list(raw.columns)}",
-                     hint=did_you_mean(c, extra))
-    for c in extra:
-        problems.add(file=rel, row=src.skip_rows + 1, column=c, value=c,
-                     expected=f"only the columns of source {src.id}: {expected}")
     st.rows_read = len(raw)
-    if missing or extra:
+    found = [str(c) for c in raw.columns]
+    if raw.empty:
+        problems.add(file=rel, row=0, column="", value="",
+                     expected=f"data rows below the header (row {src.skip_rows + 1}); the file has none")
+        return None
+    if not column_problems(rel, "", src.skip_rows + 1, found, list(src.columns), src, problems,
+                           joiner=src.delimiter):
         st.rows_rejected = len(raw)
         return None
     seizures, rejected = rec.clean_records(raw, rel, src, registry, problems)
-    st.rows_rejected = rejected
+    seizures, outside = _records_in_edition(seizures, raw, rel, src, registry, problems)
+    st.rows_rejected = rejected + outside
     st.rows_kept = len(seizures)
     return seizures
+
+
+def _records_in_edition(seizures: pd.DataFrame, raw: pd.DataFrame, rel: str, src: Source, registry: Registry,
+                        problems: ProblemList) -> tuple[pd.DataFrame, int]:
+    """Seizures dated outside the edition's years, reported with the date as the file writes it."""
+    if seizures.empty:
+        return seizures, 0
+    outside = ((seizures["year"] < registry.first_year) | (seizures["year"] > registry.edition)).to_numpy()
+    if not outside.any():
+        return seizures, 0
+    date_col = next(c for c, f in src.columns.items() if f == "date")
+    expected = f"a date from {registry.first_year} to {registry.edition} (edition {registry.edition})"
+    rows = seizures["row"].to_numpy()[outside]
+    for row in rows[: rec.MAX_PROBLEMS_PER_CHECK]:
+        problems.add(file=rel, row=int(row), column=date_col, value=str(raw.at[row, date_col]),
+                     expected=expected)
+    more = len(rows) - rec.MAX_PROBLEMS_PER_CHECK
+    if more > 0:
+        problems.add(file=rel, row=0, column=date_col, value="",
+                     expected=f"{expected} — and {more} more rows like these")
+    return seizures[~outside], int(outside.sum())
 
 
 def _aggregate_records(seizures: pd.DataFrame, src: Source, registry: Registry) -> pd.DataFrame:
@@ -461,7 +639,9 @@ def _aggregate_records(seizures: pd.DataFrame, src: Source, registry: Registry) 
     for (market, year), g in seizures.groupby(["market", "year"], sort=False):
         lineage[(market, year)] = (
             " ".join(sorted(g["file"].unique())),
-            "; ".join(f"{f}: rows {rec.row_ranges(gf['row'].to_numpy())}" for f, gf in g.groupby("file", sort=True)),
+            "; ".join(
+                f"{f}: rows {rec.row_ranges(gf['row'].to_numpy())}" for f, gf in g.groupby("file", sort=True)
+            ),
         )
     return agg.assign(
         region=registry.indicator_by_id[src.aggregate.indicator].regions[0],
@@ -478,7 +658,8 @@ def _rejected_csv(problems: list[Problem]) -> str:
     w = csv.writer(buf, lineterminator="\n")
     w.writerow(["file", "sheet", "row", "column", "value", "reason"])
     for p in sorted(problems, key=lambda p: (p.file, p.sheet, p.row, p.column)):
-        w.writerow([p.file, p.sheet, p.row, p.column, p.value, p.expected + (f"; {p.hint}" if p.hint else "")])
+        reason = p.expected + (f"; {p.hint}" if p.hint else "")
+        w.writerow([p.file, p.sheet, p.row, p.column, p.value, reason])
     return buf.getvalue()
 
 
@@ -532,14 +713,16 @@ def clean(project: Project, progress: Progress | None = None, allow_rejections: 
     for w in warnings_for(frame, registry, previous) if not frame.empty else []:
         problems.append(w)
     errors = problems.errors
-    fatal = [p for p in errors if p.row == 0] or (errors if not allow_rejections else [])
+    # Every error is shown; --allow-rejections passes rejected rows, never a file that could not be read.
+    fatal = errors if not allow_rejections else [p for p in errors if p.row == 0 or p.whole_file]
     rejected_text = _rejected_csv(sorted(set(errors)))
     if fatal or frame.empty:
         logs.mkdir(exist_ok=True)
         path = logs / "rejected.csv"
         path.write_text(rejected_text, encoding="utf-8")
         if frame.empty and not fatal:
-            fatal = [Problem(file="data/raw", row=0, column="", value="", expected="at least one observation")]
+            fatal = [Problem(file="data/raw", row=0, column="", value="",
+                             expected="at least one observation")]
         raise CleanFailed(sorted(set(fatal)), path)
 
     frame = frame.sort_values(KEY, ignore_index=True)
@@ -551,7 +734,8 @@ def clean(project: Project, progress: Progress | None = None, allow_rejections: 
         (tmp / "manifest.csv").write_text(_manifest_csv(stats), encoding="utf-8")
         (tmp / "lineage.csv").write_text(_lineage_csv(frame), encoding="utf-8")
         (tmp / "rejected.csv").write_text(rejected_text, encoding="utf-8")
-        (tmp / "revisions.csv").write_text(revisions.to_csv(index=False, lineterminator="\n"), encoding="utf-8")
+        revisions_text = revisions.to_csv(index=False, lineterminator="\n")
+        (tmp / "revisions.csv").write_text(revisions_text, encoding="utf-8")
         old = project.clean.parent / ".clean-old"
         if old.exists():
             shutil.rmtree(old)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import difflib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 
 @dataclass(frozen=True, order=True)
@@ -16,6 +16,8 @@ class Problem:
     sheet: str = ""
     hint: str = ""
     warning: bool = False
+    # The whole file is unusable (unreadable, wrong header): `--allow-rejections` does not pass it.
+    whole_file: bool = field(default=False, compare=False)
 
     def __str__(self) -> str:
         where = self.file + (f", sheet {self.sheet!r}" if self.sheet else "")
