@@ -497,7 +497,7 @@ def collect(project: Project, registry: Registry, progress: Progress) -> tuple[p
     claimed: set[Path] = set()
     for src in sources:
         files = sorted({p for pattern in src.files for p in project.raw.glob(pattern) if p.is_file()})
-        record_parts: list[pd.DataFrame] = []
+        record_parts: list[tuple[str, pd.DataFrame]] = []
         if not files:
             problems.add(file="data/raw", row=0, column="", value="",
                          expected=f"warning: no delivery for source {src.id} ({src.organisation}): "
@@ -513,7 +513,7 @@ def collect(project: Project, registry: Registry, progress: Progress) -> tuple[p
             if src.layout == "records":
                 seizures = _records_of_file(path, rel, src, registry, problems, st)
                 if seizures is not None:
-                    record_parts.append(seizures.assign(file=rel))
+                    record_parts.append((rel, seizures))
                 else:
                     _whole_file(problems, before)
             else:
@@ -529,8 +529,16 @@ def collect(project: Project, registry: Registry, progress: Progress) -> tuple[p
                 if rows:
                     parts.append(pd.DataFrame(rows))
         if record_parts:
-            # All agencies' files together: the indicator counts every seizure once.
-            parts.append(_aggregate_records(pd.concat(record_parts, ignore_index=True), src, registry))
+            # All agencies' files together: the indicator counts every seizure once. The file
+            # is a categorical column: a path repeated on millions of rows costs gigabytes.
+            files = [rel for rel, _ in record_parts]
+            seizures = pd.concat([frame for _, frame in record_parts], ignore_index=True)
+            lengths = [len(frame) for _, frame in record_parts]
+            seizures["file"] = pd.Categorical.from_codes(
+                np.repeat(np.arange(len(files)), lengths), categories=files
+            )
+            record_parts.clear()
+            parts.append(_aggregate_records(seizures, src, registry))
     for path in sorted(project.raw.rglob("*")):
         if path.is_file() and path not in claimed and path.name not in ("demo.yml", ".gitkeep", "README.md"):
             problems.add(file=str(path.relative_to(project.root)), row=0, column="", value="",
@@ -635,14 +643,7 @@ def _aggregate_records(seizures: pd.DataFrame, src: Source, registry: Registry) 
     agg = rec.aggregate(seizures, src, registry)
     if agg.empty:
         return agg
-    lineage = {}
-    for (market, year), g in seizures.groupby(["market", "year"], sort=False):
-        lineage[(market, year)] = (
-            " ".join(sorted(g["file"].unique())),
-            "; ".join(
-                f"{f}: rows {rec.row_ranges(gf['row'].to_numpy())}" for f, gf in g.groupby("file", sort=True)
-            ),
-        )
+    lineage = rec.lineage(seizures)
     return agg.assign(
         region=registry.indicator_by_id[src.aggregate.indicator].regions[0],
         provisional=agg.year.isin(src.provisional_years),
