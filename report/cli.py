@@ -161,6 +161,32 @@ def freeze(
         _fail(exc)
 
 
+@app.command("trace")
+def trace_command(
+    indicator: str = typer.Argument(..., help="Indicator id, e.g. inbeslagnames_nl."),
+    year: int = typer.Argument(..., help="Year of the number."),
+    measure: str = typer.Option(None, "--measure", "-m"),
+    market: str = typer.Option(None, "--market"),
+    region: str = typer.Option(None, "--region"),
+    root: Path = typer.Option(None, "--root"),
+) -> None:
+    """Where a number comes from: raw file (with its SHA-256), sheet, rows and column."""
+    from report.clean.trace import trace
+
+    try:
+        for t in trace(_project(root), indicator, year, measure, market, region):
+            key = "/".join(t.key[k] for k in ("indicator", "measure", "market", "region", "year"))
+            print(f"{key} = {t.value}")
+            for f, digest in t.sha256.items():
+                print(f"  file   {f}  (sha256 {digest[:16]}…)")
+            if t.sheet:
+                print(f"  sheet  {t.sheet}")
+            print(f"  column {t.column}")
+            print(f"  rows   {t.rows}")
+    except MonitorError as exc:
+        _fail(exc)
+
+
 @app.command("demo-data")
 def demo_data(root: Path = typer.Option(None, "--root")) -> None:
     """(Re)write the fictitious demo deliveries into data/raw/ and clean them into data/clean/."""

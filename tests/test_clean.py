@@ -124,3 +124,19 @@ def test_raw_change_is_detected_by_content_not_date(project_copy):
     assert raw_files_changed(project) is False
     path.write_bytes(path.read_bytes().replace(b"\r\n2016,", b"\r\n2016,1"))
     assert raw_files_changed(project) is True
+
+
+def test_trace_leads_from_a_number_to_its_raw_file_and_rows(cleaned):
+    from report.clean.trace import _rows_again, trace
+
+    root, _ = cleaned
+    (t,) = trace(Project(root), "hennepkwekerijen", 2016)
+    ws = openpyxl.load_workbook(root / t.file)[t.sheet]
+    assert ws.cell(row=int(t.rows), column=2).value == float(t.value)
+    assert t.sha256[t.file] == hashlib.sha256((root / t.file).read_bytes()).hexdigest()
+    (s,) = trace(Project(root), "inbeslagnames_nl", 2020, measure="aantal", market="cocaine")
+    # Reading the raw files again finds exactly the rows the lineage lists.
+    row = {"indicator": "inbeslagnames_nl", "market": "cocaine", "year": "2020", "file": s.file}
+    assert _rows_again(Project(root), row) == s.rows
+    with pytest.raises(MonitorError, match="no clean number"):
+        trace(Project(root), "hennepkwekerijen", 1999)
