@@ -157,15 +157,7 @@ def build_chart(
     key = ["Open ruit: voorlopig cijfer."] if provisional else []
     if any(s.missing_years for s in series):
         key.append("Onderbroken lijn: jaar zonder gegevens.")
-    title = alt.TitleParams(
-        text=[" ".join(key), f"Bron: {source_line}"] if key else f"Bron: {source_line}",
-        orient="bottom",
-        anchor="start",
-        fontSize=10,
-        color=GREY,
-        fontWeight="normal",
-        dy=8,
-    )
+    title = _source_title([" ".join(key)] if key else [], source_line)
     if many:
         chart = alt.FacetChart(
             data=alt.Data(values=data),
@@ -177,6 +169,20 @@ def build_chart(
     else:
         chart = layer.properties(data=alt.Data(values=data), title=title)
     return chart.configure(**_config())
+
+
+def _source_title(notes: list[str], source_line: str) -> alt.TitleParams:
+    """Under the chart, small and grey: what the markers mean, then the source line."""
+    lines = [*notes, f"Bron: {source_line}"]
+    return alt.TitleParams(
+        text=lines if len(lines) > 1 else lines[0],
+        orient="bottom",
+        anchor="start",
+        fontSize=10,
+        color=GREY,
+        fontWeight="normal",
+        dy=8,
+    )
 
 
 def alt_text(registry: Registry, indicator: Indicator, measure: Measure, series: list[SeriesFacts]) -> str:
@@ -330,15 +336,7 @@ def samenhang_chart(registry: Registry, series: list[SeriesFacts], source_line: 
             header=alt.Header(labelFontSize=10, labelLimit=260, labelExpr="split(datum.value, ' | ')"),
         ),
         columns=3,
-        title=alt.TitleParams(
-            text=["Open ruit: voorlopig cijfer. Elk paneel heeft een eigen schaal.", f"Bron: {source_line}"],
-            orient="bottom",
-            anchor="start",
-            fontSize=10,
-            color=GREY,
-            fontWeight="normal",
-            dy=8,
-        ),
+        title=_source_title(["Open ruit: voorlopig cijfer. Elk paneel heeft een eigen schaal."], source_line),
     ).resolve_scale(y="independent")
     return chart.configure(**_config())
 

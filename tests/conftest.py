@@ -29,3 +29,14 @@ def built_project(tmp_path_factory) -> Path:
     root = copy_project(tmp_path_factory.mktemp("built") / "project")
     build(Project(root))
     return root
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Headless Debian chromium (skips with the reason when it is not installed)."""
+    from browser import launch
+
+    playwright, b = launch()
+    yield b
+    b.close()
+    playwright.stop()

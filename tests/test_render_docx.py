@@ -65,9 +65,19 @@ def soffice_to_pdf(docx_path: Path, out_dir: Path) -> Path:
     assert soffice, "LibreOffice is required for this test (apt-get install libreoffice-writer-nogui)"
     profile = out_dir / "lo-profile"
     proc = subprocess.run(
-        [soffice, f"-env:UserInstallation={profile.as_uri()}", "--headless", "--convert-to", "pdf",
-         "--outdir", str(out_dir), str(docx_path)],
-        capture_output=True, timeout=180, check=False,
+        [
+            soffice,
+            f"-env:UserInstallation={profile.as_uri()}",
+            "--headless",
+            "--convert-to",
+            "pdf",
+            "--outdir",
+            str(out_dir),
+            str(docx_path),
+        ],
+        capture_output=True,
+        timeout=180,
+        check=False,
     )
     pdf = out_dir / (docx_path.stem + ".pdf")
     assert proc.returncode == 0 and pdf.exists(), proc.stderr.decode("utf-8", "replace")
@@ -96,9 +106,25 @@ def test_reference_has_the_house_styles(reference: Path):
     doc = docx.Document(str(reference))
     names = {s.element.find(f"{{{W}}}name").get(f"{{{W}}}val") for s in doc.styles}
     expected = {
-        "Normal", "Title", "Subtitle", "heading 1", "heading 2", "heading 3", "heading 4",
-        "Caption", "Image Caption", "Table Caption", "Bronvermelding", "Kanttekening", "Demo",
-        "Table", "First Paragraph", "Body Text", "TOC Heading", "Captioned Figure", "toc 1",
+        "Normal",
+        "Title",
+        "Subtitle",
+        "heading 1",
+        "heading 2",
+        "heading 3",
+        "heading 4",
+        "Caption",
+        "Image Caption",
+        "Table Caption",
+        "Bronvermelding",
+        "Kanttekening",
+        "Demo",
+        "Table",
+        "First Paragraph",
+        "Body Text",
+        "TOC Heading",
+        "Captioned Figure",
+        "toc 1",
     }
     assert expected <= names, expected - names
     heading = doc.styles["Heading 1"]
@@ -169,8 +195,9 @@ def test_every_picture_has_alt_text_and_a_caption(book_docx):
         assert cnvpr.get("descr") == ALT  # not the image's file path
         para = pic.xpath("ancestor::w:p[1]")[0]
         neighbours = [para.getprevious(), para.getnext()]
-        captions = [n for n in neighbours if n is not None and n.tag == q("w:p")
-                    and style_of(n) == "ImageCaption"]
+        captions = [
+            n for n in neighbours if n is not None and n.tag == q("w:p") and style_of(n) == "ImageCaption"
+        ]
         assert captions and text_of(captions[0]).startswith("Figuur 2.1")
 
 
@@ -226,8 +253,9 @@ def test_libreoffice_converts_final_and_draft(book_docx):
         src = out / f"{name}.docx"
         shutil.copyfile(book_docx[name], src)
         pdf = soffice_to_pdf(src, out)
-        text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True,
-                              check=True).stdout.decode("utf-8")
+        text = subprocess.run(
+            ["pdftotext", "-layout", str(pdf), "-"], capture_output=True, check=True
+        ).stdout.decode("utf-8")
         assert "Inhoudsopgave" in text
         assert "Figuur 2.1" in text
         assert ("CONCEPT" in text) == (name == "draft")
@@ -240,15 +268,20 @@ def test_libreoffice_converts_final_and_draft(book_docx):
 def png(tmp_path_factory) -> Path:
     import vl_convert as vlc
 
-    spec = {"data": {"values": [{"x": "a", "y": 1}, {"x": "b", "y": 2}]}, "mark": "bar",
-            "encoding": {"x": {"field": "x", "type": "nominal"}, "y": {"field": "y", "type": "quantitative"}}}
+    spec = {
+        "data": {"values": [{"x": "a", "y": 1}, {"x": "b", "y": 2}]},
+        "mark": "bar",
+        "encoding": {"x": {"field": "x", "type": "nominal"}, "y": {"field": "y", "type": "quantitative"}},
+    }
     path = tmp_path_factory.mktemp("png") / "fig.png"
     path.write_bytes(vlc.vegalite_to_png(spec, scale=1))
     return path
 
 
-FIGS = [SimpleNamespace(id="fig-een", alt="Staafdiagram een.", caption="Figuur 1.1: Een"),
-        SimpleNamespace(id="fig-twee", alt="Staafdiagram twee.", caption="Figuur 1.2: Twee")]
+FIGS = [
+    SimpleNamespace(id="fig-een", alt="Staafdiagram een.", caption="Figuur 1.1: Een"),
+    SimpleNamespace(id="fig-twee", alt="Staafdiagram twee.", caption="Figuur 1.2: Twee"),
+]
 
 # What Quarto 1.x does to a figure in DOCX: a Div with the figure id around a one-cell layout
 # table holding the image (its alt text gone), followed by an "ImageCaption" paragraph.
@@ -268,8 +301,9 @@ end
 """
 
 
-def make_docx(tmp: Path, png: Path, reference: Path, *, toc: bool = True, quarto: bool = False,
-              alt: bool = True) -> Path:
+def make_docx(
+    tmp: Path, png: Path, reference: Path, *, toc: bool = True, quarto: bool = False, alt: bool = True
+) -> Path:
     fig_alt = ' fig-alt="x"' if alt else ""
     md = tmp / "doc.md"
     md.write_text(
@@ -302,8 +336,10 @@ def test_quarto_layout_tables_are_unwrapped_and_get_alt_text(tmp_path, png, refe
     path = make_docx(tmp_path, png, reference, quarto=True)
     before = body_of(path)
     assert len(before.xpath(".//w:tbl[.//wp:inline]")) == 2  # the layout tables
-    assert all(not (p.find(q("wp:docPr")).get("descr") or "").strip() or
-               "/" in p.find(q("wp:docPr")).get("descr") for p in pictures(before))
+    assert all(
+        not (p.find(q("wp:docPr")).get("descr") or "").strip() or "/" in p.find(q("wp:docPr")).get("descr")
+        for p in pictures(before)
+    )
     postprocess_docx(path, FIGS, date="2025-06-30")
     body = body_of(path)
     assert not body.xpath(".//w:tbl[.//wp:inline]")

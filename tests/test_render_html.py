@@ -16,7 +16,7 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
-from browser import axe_violations, chart_states, launch, open_page
+from browser import axe_violations, chart_states, open_page
 
 from report.errors import MonitorError
 from report.render import render
@@ -145,14 +145,6 @@ def test_spec_with_data_url_is_inlined(tmp_path: Path):
 
 
 # --- in the browser -------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def browser():
-    manager, b = launch()
-    yield b
-    b.close()
-    manager.stop()
 
 
 def test_pages_open_from_file_with_charts_drawn_and_no_network(site: Path, browser):

@@ -41,7 +41,7 @@ def pdf_strings(pdf: Path, key: bytes) -> list[str]:
     for m in re.finditer(rb"stream\r?\n", data):
         end = data.find(b"endstream", m.end())
         try:
-            chunks.append(zlib.decompress(data[m.end():end]))
+            chunks.append(zlib.decompress(data[m.end() : end]))
         except zlib.error:
             pass
     blob = b"\n".join(chunks)
@@ -89,18 +89,27 @@ def test_pdf_fonts_embedded(rendered):
 def test_pdf_contains_the_chapters(rendered):
     text = " ".join(run("pdftotext", str(rendered[1]), "-").split())
     for expected in [
-        "Mini-monitor", "Een klein testboek", "Editie 2025",  # cover
+        "Mini-monitor",
+        "Een klein testboek",
+        "Editie 2025",  # cover
         "Demonstratieversie: alle cijfers in dit rapport zijn fictief.",  # demo notice
-        "Colofon", "Inhoud",  # colofon, table of contents
+        "Colofon",
+        "Inhoud",  # colofon, table of contents
         "Dit is het voorwoord van de Mini-monitor, editie 2025.",
-        "1 Inleiding", "1.1 Leeswijzer", "2 Import", "2.1 Inbeslagnames in Nederland",
+        "1 Inleiding",
+        "1.1 Leeswijzer",
+        "2 Import",
+        "2.1 Inbeslagnames in Nederland",
         "In 2024 werd ten minste 45.312 kg cocaïne in beslag genomen.",
         "Figuur 2.1: Inbeslagnames in Nederland: kg cocaïne, 2023–2024",
         "Bron: Politie, KMar en Douane (via NDM).",
-        "Kanttekeningen", "De cijfers zijn een ondergrens.",
+        "Kanttekeningen",
+        "De cijfers zijn een ondergrens.",
         "Tabel 2.1: Inbeslagnames cocaïne in kilogram",
-        "Bijlage A Overzicht van de indicatoren", "Tabel A.1: Indicatoren en hun kwaliteit",
-        "A.1 Toelichting", "Zie Figuur 2.1.",
+        "Bijlage A Overzicht van de indicatoren",
+        "Tabel A.1: Indicatoren en hun kwaliteit",
+        "A.1 Toelichting",
+        "Zie Figuur 2.1.",
         "Tabel A.1 in bijlage A geeft alle indicatoren. Dit is paragraaf 1.1.",
         "Een voetnoot met uitleg over de bronnen.",
     ]:
@@ -125,9 +134,9 @@ def test_pdf_figure_alt_text_and_vector(rendered):
 def test_pdf_has_bookmarks_and_language(rendered):
     data = rendered[1].read_bytes()
     blob = data + b"".join(
-        zlib.decompress(data[m.end():data.find(b"endstream", m.end())])
+        zlib.decompress(data[m.end() : data.find(b"endstream", m.end())])
         for m in re.finditer(rb"stream\r?\n", data)
-        if _inflates(data[m.end():data.find(b"endstream", m.end())])
+        if _inflates(data[m.end() : data.find(b"endstream", m.end())])
     )
     assert b"/Outlines" in blob
     assert any(v.lower().startswith("nl") for v in pdf_strings(rendered[1], b"Lang"))

@@ -216,16 +216,6 @@ def test_bad_input_is_a_clear_error_and_keeps_the_previous_report(rendered_copy,
 # -- HTML -----------------------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def browser():
-    from browser import launch
-
-    manager, b = launch()
-    yield b
-    b.close()
-    manager.stop()
-
-
 def test_html_site_opens_from_files_with_every_chart_drawn_and_nothing_fetched(rendered, browser):
     from browser import chart_states, open_page
 

@@ -9,6 +9,7 @@ import pytest
 from report import numbers
 from report.errors import MonitorError
 from report.facts import all_facts
+from report.observations import COLUMNS
 from report.registry import load_registry
 from report.text import TextWriter, find_causal_words
 
@@ -23,18 +24,7 @@ def registry():
 
 
 def _obs(rows):
-    cols = [
-        "indicator",
-        "measure",
-        "market",
-        "region",
-        "year",
-        "value",
-        "provisional",
-        "series_break",
-        "note",
-    ]
-    return pd.DataFrame([dict(zip(cols, r)) for r in rows])
+    return pd.DataFrame([dict(zip(COLUMNS, r)) for r in rows])
 
 
 def _facts(registry, rows):
