@@ -687,24 +687,96 @@ CASES = [
         POLITIE,
         edit_line(POLITIE, 5, ";kg", ";kg;x"),
         f"{POLITIE}, row 5: found 'PL-2012-00004;01-01-2012;Elders;Politie;Nederwiet;16,999;kg;x', expected "
-        "7 fields like the header; this row has 8",
-        xfail="records.read_records reports pandas' tokenizer error for the whole file (row 0)",
+        "7 fields like the header; this row has 8; a value that contains ';' must be in double quotes",
     ),
     Case(
         "cp1252 records file where utf-8 is declared",
         POLITIE,
         reencode(POLITIE, "utf-8", "cp1252"),
         f"{POLITIE}, row 30, column 'Middel': found '0xef', expected text in utf-8; the file looks like "
-        "cp1252",
-        xfail="records.read_records reports a decoding error as row 0 with the value \"b'\\xef'\"",
+        "cp1252 (there it reads 'Heroïne'); set 'encoding: cp1252' of source inbeslagnames in "
+        "data/sources.yml, or save the file as UTF-8",
     ),
     Case(
         "truncated records file",
         POLITIE,
         edit_bytes(POLITIE, lambda b: b[: b.rindex(b";4,541")]),
         f"{POLITIE}, row 22635: found 'PL-2024-01742;30-12-2024;Elders;Politie;Nederwiet', expected 7 fields "
-        "like the header; this row has 5; the file looks truncated",
-        xfail="records.read_records reads missing trailing fields as empty cells, not as a short row",
+        "like the header; this row has 5; the file looks truncated (it ends in this row): ask for the "
+        "complete file",
+    ),
+    Case(
+        "records file cut inside a quoted quantity",
+        POLITIE,
+        edit_bytes(POLITIE, lambda b: b[: b.rindex(b";4,541")] + b';"4,5'),
+        f"{POLITIE}, row 22635: found 'PL-2024-01742;30-12-2024;Elders;Politie;Nederwiet;\"4,5', expected a "
+        "complete row; the file ends inside a quoted value: it looks truncated, ask for the complete file",
+    ),
+    Case(
+        "a row with too few fields inside a records file",
+        POLITIE,
+        edit_line(POLITIE, 7, ";g\r", "\r"),
+        f"{POLITIE}, row 7: found 'PL-2012-00006;02-01-2012;Elders;Politie;Nederwiet;882', expected 7 fields "
+        "like the header; this row has 6",
+    ),
+    Case(
+        "quantity in Arabic-Indic digits in a records file",
+        POLITIE,
+        edit_line(POLITIE, 2, "24,730", "٢٤,٧٣"),
+        f"{POLITIE}, row 2, column 'Hoeveelheid': found '٢٤,٧٣', expected a number written as 1.234,5; the "
+        "digits are not 0-9: write 24,73",
+    ),
+    Case(
+        "quantity in full-width digits in a records file",
+        POLITIE,
+        edit_line(POLITIE, 2, "24,730", "１２"),
+        f"{POLITIE}, row 2, column 'Hoeveelheid': found '１２', expected a number written as 1.234,5; the "
+        "digits are not 0-9: write 12",
+    ),
+    Case(
+        "decimal point in the quantity of a records file",
+        POLITIE,
+        edit_line(POLITIE, 2, "24,730", "24.73"),
+        f"{POLITIE}, row 2, column 'Hoeveelheid': found '24.73', expected a number written as 1.234,5; this "
+        "looks like a decimal point: write 24,73",
+    ),
+    Case(
+        "unit written in the quantity of a records file",
+        POLITIE,
+        edit_line(POLITIE, 5, "16,999;kg", "16,999 kg;kg"),
+        f"{POLITIE}, row 5, column 'Hoeveelheid': found '16,999 kg', expected a number written as 1.234,5; "
+        "the unit goes in column 'Eenheid': write 16,999",
+    ),
+    Case(
+        "unit the records source does not list",
+        POLITIE,
+        edit_line(POLITIE, 2, ";kg", ";ons"),
+        f"{POLITIE}, row 2, column 'Eenheid': found 'ons', expected a unit of ['g', 'gram', 'kg', "
+        "'kilogram']; correct the unit, or add it to 'units' of source inbeslagnames in data/sources.yml "
+        "with its size in kg",
+    ),
+    Case(
+        "misspelt unit in a records file",
+        POLITIE,
+        edit_line(POLITIE, 2, ";kg", ";kgs"),
+        f"{POLITIE}, row 2, column 'Eenheid': found 'kgs', expected a unit of ['g', 'gram', 'kg', "
+        "'kilogram']; did you mean 'kg'? Correct the unit, or add it to 'units' of source inbeslagnames in "
+        "data/sources.yml with its size in kg",
+    ),
+    Case(
+        "date with slashes in a records file",
+        POLITIE,
+        edit_line(POLITIE, 2, "01-01-2012", "01/01/2012"),
+        f"{POLITIE}, row 2, column 'Datum': found '01/01/2012', expected a date like 01-03-2024; the date is "
+        "written as %d/%m/%Y: write 01-01-2012, or set 'date_format' of source inbeslagnames in "
+        "data/sources.yml (now '%d-%m-%Y') when the file writes every date so",
+    ),
+    Case(
+        "impossible date in a records file",
+        POLITIE,
+        edit_line(POLITIE, 2, "01-01-2012", "31-02-2012"),
+        f"{POLITIE}, row 2, column 'Datum': found '31-02-2012', expected a date like 01-03-2024; there is no "
+        "such day; dates are read as '%d-%m-%Y' ('date_format' of source inbeslagnames in data/sources.yml)",
     ),
     Case(
         "renamed column in a records file",
