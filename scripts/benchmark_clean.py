@@ -37,21 +37,79 @@ HEADER = "Registratienummer;Datum;Plaats;Dienst;Middel;Hoeveelheid;Eenheid"
 # folder, number prefix, agency, share of the rows, places, drug names (as the agency writes
 # them) with their weights, share of quantities in grams.
 AGENCIES = [
-    ("politie", "PL", "Politie", 0.75,
-     ["Amsterdam", "Rotterdam", "Den Haag", "Utrecht", "Eindhoven", "Tilburg", "Breda", "Venlo",
-      "Maastricht", "Groningen", "Zwolle", "Arnhem", "Nijmegen", "Elders"],
-     {"Nederwiet": 50, "Hasj": 8, "Cocaïne": 10, "XTC": 9, "Amfetamine": 8, "Heroïne": 3, "NPS": 3,
-      "Cocaïne HCl": 1, "MDMA": 2, "speed": 2, "Crystal meth": 1, "hashish": 1, "Wiet": 2},
-     0.2),
-    ("kmar", "KM", "KMar", 0.08,
-     ["Schiphol", "Eindhoven Airport", "Rotterdam The Hague Airport", "Grens Venlo", "Grens Hazeldonk"],
-     {"coke": 35, "wiet": 19, "hasj": 12, "MDMA": 15, "speed": 4, "heroïne": 7, "crystal meth": 7,
-      "XTC": 1},
-     0.2),
-    ("douane", "DO", "Douane", 0.17,
-     ["Haven Rotterdam", "Haven Vlissingen", "Schiphol Cargo", "Haven Amsterdam"],
-     {"cocaine": 58, "marihuana": 21, "hashish": 10, "ecstasy": 3, "amphetamine": 4, "heroin": 3, "NPS": 1},
-     0.13),
+    (
+        "politie",
+        "PL",
+        "Politie",
+        0.75,
+        [
+            "Amsterdam",
+            "Rotterdam",
+            "Den Haag",
+            "Utrecht",
+            "Eindhoven",
+            "Tilburg",
+            "Breda",
+            "Venlo",
+            "Maastricht",
+            "Groningen",
+            "Zwolle",
+            "Arnhem",
+            "Nijmegen",
+            "Elders",
+        ],
+        {
+            "Nederwiet": 50,
+            "Hasj": 8,
+            "Cocaïne": 10,
+            "XTC": 9,
+            "Amfetamine": 8,
+            "Heroïne": 3,
+            "NPS": 3,
+            "Cocaïne HCl": 1,
+            "MDMA": 2,
+            "speed": 2,
+            "Crystal meth": 1,
+            "hashish": 1,
+            "Wiet": 2,
+        },
+        0.2,
+    ),
+    (
+        "kmar",
+        "KM",
+        "KMar",
+        0.08,
+        ["Schiphol", "Eindhoven Airport", "Rotterdam The Hague Airport", "Grens Venlo", "Grens Hazeldonk"],
+        {
+            "coke": 35,
+            "wiet": 19,
+            "hasj": 12,
+            "MDMA": 15,
+            "speed": 4,
+            "heroïne": 7,
+            "crystal meth": 7,
+            "XTC": 1,
+        },
+        0.2,
+    ),
+    (
+        "douane",
+        "DO",
+        "Douane",
+        0.17,
+        ["Haven Rotterdam", "Haven Vlissingen", "Schiphol Cargo", "Haven Amsterdam"],
+        {
+            "cocaine": 58,
+            "marihuana": 21,
+            "hashish": 10,
+            "ecstasy": 3,
+            "amphetamine": 4,
+            "heroin": 3,
+            "NPS": 1,
+        },
+        0.13,
+    ),
 ]
 
 
@@ -67,8 +125,9 @@ def copy_project(dest: Path) -> None:
 # -- generating the seizure files (vectorised: numpy for the numbers, Arrow for the text) ---------
 
 
-def _seizures(n: int, prefix: str, agency: str, places: list[str], drugs: dict[str, int], gram_share: float,
-              rng):
+def _seizures(
+    n: int, prefix: str, agency: str, places: list[str], drugs: dict[str, int], gram_share: float, rng
+):
     """n seizure rows of one agency as an Arrow table of text columns, in date order."""
     import numpy as np
     import pyarrow as pa
@@ -128,11 +187,17 @@ def _seizures(n: int, prefix: str, agency: str, places: list[str], drugs: dict[s
     hoeveelheid = pc.if_else(mask, g_text, kg_text)
     eenheid = pc.if_else(mask, pa.scalar("g"), pa.scalar("kg"))
 
-    return pa.table({
-        "Registratienummer": nummer, "Datum": datum, "Plaats": plaats,
-        "Dienst": pc.take(pa.array([agency]), pa.array(np.zeros(n, dtype=np.int64))),
-        "Middel": middel, "Hoeveelheid": hoeveelheid, "Eenheid": eenheid,
-    })
+    return pa.table(
+        {
+            "Registratienummer": nummer,
+            "Datum": datum,
+            "Plaats": plaats,
+            "Dienst": pc.take(pa.array([agency]), pa.array(np.zeros(n, dtype=np.int64))),
+            "Middel": middel,
+            "Hoeveelheid": hoeveelheid,
+            "Eenheid": eenheid,
+        }
+    )
 
 
 def _faults(table, count: int, rng):
@@ -141,8 +206,15 @@ def _faults(table, count: int, rng):
 
     if count <= 0 or table.num_rows == 0:
         return table
-    kinds = [("Datum", "31-02-2019"), ("Datum", ""), ("Middel", "kokaine"), ("Hoeveelheid", "12.5"),
-             ("Hoeveelheid", "-3,000"), ("Eenheid", "pond"), ("Middel", "")]
+    kinds = [
+        ("Datum", "31-02-2019"),
+        ("Datum", ""),
+        ("Middel", "kokaine"),
+        ("Hoeveelheid", "12.5"),
+        ("Hoeveelheid", "-3,000"),
+        ("Eenheid", "pond"),
+        ("Middel", ""),
+    ]
     rows = rng.choice(table.num_rows, size=min(count, table.num_rows), replace=False)
     kind = rng.integers(0, len(kinds), size=rows.size)
     for i, (column, value) in enumerate(kinds):
@@ -176,8 +248,13 @@ def generate(root: Path, rows: int, faults: int) -> dict[str, int]:
         path.parent.mkdir(parents=True, exist_ok=True)
         with path.open("wb") as f:
             f.write((HEADER + "\r\n").encode("utf-8"))
-            pacsv.write_csv(table, f, pacsv.WriteOptions(include_header=False, delimiter=";", eol="\r\n",
-                                                         quoting_style="none", batch_size=1 << 16))
+            pacsv.write_csv(
+                table,
+                f,
+                pacsv.WriteOptions(
+                    include_header=False, delimiter=";", eol="\r\n", quoting_style="none", batch_size=1 << 16
+                ),
+            )
         counts[str(path.relative_to(root))] = n
     return counts
 
@@ -227,8 +304,15 @@ def measure(root: Path, allow_rejections: bool) -> dict:
         outcome = f"clean refused the delivery: {len(exc.problems)} problem(s) that block it"
     total = time.perf_counter() - t0
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
-    return {"total": total, "timers": timers, "peak": peak, "rss_before": rss_before, "hwm": _vm_hwm(),
-            "outcome": outcome, **counts}
+    return {
+        "total": total,
+        "timers": timers,
+        "peak": peak,
+        "rss_before": rss_before,
+        "hwm": _vm_hwm(),
+        "outcome": outcome,
+        **counts,
+    }
 
 
 def _vm_hwm() -> int:
@@ -257,11 +341,18 @@ def main() -> None:
         description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--rows", type=int, default=5_000_000, help="seizure rows in all (default 5,000,000)")
-    parser.add_argument("--faults", type=int, default=0,
-                        help="faulty rows among them (default 0); from about 1000 on, some check finds more "
-                        "than 200 in a file and the clean stage refuses the delivery")
-    parser.add_argument("--keep", type=Path,
-                        help="work in this folder and keep it; generated files of the same size are reused")
+    parser.add_argument(
+        "--faults",
+        type=int,
+        default=0,
+        help="faulty rows among them (default 0); from about 1000 on, some check finds more "
+        "than 200 in a file and the clean stage refuses the delivery",
+    )
+    parser.add_argument(
+        "--keep",
+        type=Path,
+        help="work in this folder and keep it; generated files of the same size are reused",
+    )
     parser.add_argument("--generate", type=Path, help=argparse.SUPPRESS)  # child process: the rows
     parser.add_argument("--measure", type=Path, help=argparse.SUPPRESS)  # child process: the clean
     args = parser.parse_args()
@@ -288,13 +379,16 @@ def main() -> None:
             root.mkdir(parents=True)
             copy_project(root)
             t0 = time.perf_counter()
-            counts = json.loads(_child("--generate", str(root), "--rows", str(args.rows),
-                                       "--faults", str(args.faults)))
+            counts = json.loads(
+                _child("--generate", str(root), "--rows", str(args.rows), "--faults", str(args.faults))
+            )
             t_gen = time.perf_counter() - t0
             marker.write_text(json.dumps({"wanted": wanted, "counts": counts}))
             size = sum((root / f).stat().st_size for f in counts)
-            print(f"generated {sum(counts.values()):,} rows ({size / 1e6:,.0f} MB, {args.faults} faulty) "
-                  f"in {t_gen:.1f} s:")
+            print(
+                f"generated {sum(counts.values()):,} rows ({size / 1e6:,.0f} MB, {args.faults} faulty) "
+                f"in {t_gen:.1f} s:"
+            )
         for f, n in counts.items():
             print(f"  {f}: {n:,} rows")
         r = json.loads(_child("--measure", str(root), "--faults", str(args.faults)))
@@ -302,8 +396,10 @@ def main() -> None:
     t = r["timers"]
     lineage = t.get("aggregate + lineage", 0.0) - t.get("aggregate", 0.0)
     records = t.get("read", 0.0) + t.get("check", 0.0) + t.get("aggregate + lineage", 0.0)
-    print(f"seizure rows read {r['rows_read']:,}: {r['rows_kept']:,} pass the checks, "
-          f"{r['rows_rejected']:,} rejected; {r['outcome']}")
+    print(
+        f"seizure rows read {r['rows_read']:,}: {r['rows_kept']:,} pass the checks, "
+        f"{r['rows_rejected']:,} rejected; {r['outcome']}"
+    )
     lines = [
         ("clean, whole stage", r["total"]),
         ("  hash raw files (sha256)", t.get("hash raw files", 0.0)),
@@ -313,14 +409,18 @@ def main() -> None:
         ("  lineage of the records", lineage),
         ("  records together", records),
         ("  validate (pandera)", t.get("validate (pandera)", 0.0)),
-        ("  everything else",
-         r["total"] - records - t.get("hash raw files", 0.0) - t.get("validate (pandera)", 0.0)),
+        (
+            "  everything else",
+            r["total"] - records - t.get("hash raw files", 0.0) - t.get("validate (pandera)", 0.0),
+        ),
     ]
     for label, seconds in lines:
         print(f"{label:30s} {seconds:7.2f} s")
     gib = r["peak"] / 1024**3
-    print(f"{'peak memory (ru_maxrss)':30s} {gib:7.2f} GiB  (VmHWM {r['hwm'] / 1024**3:.2f} GiB; "
-          f"{r['rss_before'] / 1024**3:.2f} GiB after the imports)")
+    print(
+        f"{'peak memory (ru_maxrss)':30s} {gib:7.2f} GiB  (VmHWM {r['hwm'] / 1024**3:.2f} GiB; "
+        f"{r['rss_before'] / 1024**3:.2f} GiB after the imports)"
+    )
     if args.rows == 5_000_000:
         ok = r["total"] <= TARGET_SECONDS and r["peak"] <= TARGET_BYTES
         print(f"target ≤ {TARGET_SECONDS:g} s and ≤ 2 GiB on 2 cores: {'met' if ok else 'NOT met'}")

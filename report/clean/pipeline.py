@@ -126,7 +126,8 @@ def _map_market(raw: object, allowed: list[str], registry: Registry, label: str)
         return None, f"{name!r} is market {market!r}, which {label} does not have"
     options = [n for n, m in _names(registry, "market").items() if m in allowed]
     return None, did_you_mean(name, options) or (
-        "a new name for a drug? Add it to the synonyms of its market in data/indicators.yml")
+        "a new name for a drug? Add it to the synonyms of its market in data/indicators.yml"
+    )
 
 
 def normalise_table(
@@ -147,9 +148,13 @@ def normalise_table(
         raw_year = record[col_of["year"]]
         year, provisional = _year(raw_year)
         if year is None:
-            problems.add(**here, column=col_of["year"], value="" if raw_year is None else str(raw_year),
-                         expected="a year such as 2024 (or 2024* when provisional)",
-                         hint=_year_hint(raw_year, record, col_of["year"]))
+            problems.add(
+                **here,
+                column=col_of["year"],
+                value="" if raw_year is None else str(raw_year),
+                expected="a year such as 2024 (or 2024* when provisional)",
+                hint=_year_hint(raw_year, record, col_of["year"]),
+            )
             stats.rows_rejected += 1
             continue
         if "status" in col_of:
@@ -162,9 +167,13 @@ def normalise_table(
                 label = str(record[col_of["measure"]] or "").strip()
                 target = src.measures.get(label)
                 if target is None:
-                    problems.add(**here, column=col_of["measure"], value=label,
-                                 expected=f"a measure of source {src.id}: {list(src.measures)}",
-                                 hint=did_you_mean(label, list(src.measures)))
+                    problems.add(
+                        **here,
+                        column=col_of["measure"],
+                        value=label,
+                        expected=f"a measure of source {src.id}: {list(src.measures)}",
+                        hint=did_you_mean(label, list(src.measures)),
+                    )
                     stats.rows_rejected += 1
                     continue
             cells = [(col_of["value"], target)]
@@ -180,13 +189,18 @@ def normalise_table(
                 )
             measure = ind.measure(meas_id)
             allowed = ind.markets_of(measure)
-            market_raw = (target.market if target and target.market else None)
+            market_raw = target.market if target and target.market else None
             if market_raw is None and "market" in col_of:
                 market_raw = record[col_of["market"]]
                 market, why = _map_market(market_raw, allowed, registry, f"{ind.id}/{meas_id}")
                 if market is None:
-                    problems.add(**here, column=col_of["market"], value=str(market_raw),
-                                 expected=f"a drug market of {ind.id}/{meas_id}: {allowed}", hint=why)
+                    problems.add(
+                        **here,
+                        column=col_of["market"],
+                        value=str(market_raw),
+                        expected=f"a drug market of {ind.id}/{meas_id}: {allowed}",
+                        hint=why,
+                    )
                     row_ok = False
                     continue
             else:
@@ -198,10 +212,15 @@ def normalise_table(
                 region = registry.region_synonyms.get(region_raw.lower())
                 if region not in ind.regions:
                     names = [n for n, r in _names(registry, "region").items() if r in ind.regions]
-                    problems.add(**here, column=col_of["region"], value=region_raw,
-                                 expected=f"a region of {ind.id}: {ind.regions}",
-                                 hint=did_you_mean(region_raw, names) if region is None
-                                 else f"{region_raw!r} is region {region!r}, which {ind.id} does not have")
+                    problems.add(
+                        **here,
+                        column=col_of["region"],
+                        value=region_raw,
+                        expected=f"a region of {ind.id}: {ind.regions}",
+                        hint=did_you_mean(region_raw, names)
+                        if region is None
+                        else f"{region_raw!r} is region {region!r}, which {ind.id} does not have",
+                    )
                     row_ok = False
                     continue
             else:
@@ -228,17 +247,30 @@ def normalise_table(
             if unit.kind == "count" and not float(round(value, 6)).is_integer():
                 hint = ""
                 if src.decimal == "," and re.fullmatch(r"-?\d{1,3},\d{3}", text):
-                    hint = f"',' is the decimal comma in this file: write {text.replace(',', '')} " \
-                           f"or {text.replace(',', '.')}"
+                    hint = (
+                        f"',' is the decimal comma in this file: write {text.replace(',', '')} "
+                        f"or {text.replace(',', '.')}"
+                    )
                 problems.add(**here, column=col, value=text, expected="a whole number (a count)", hint=hint)
                 row_ok = False
                 continue
-            out.append({
-                "indicator": ind.id, "measure": meas_id, "market": market, "region": region, "year": year,
-                "value": round(value, unit.decimals), "provisional": provisional, **here, "column": col,
-                "group": str(record.get(col_of.get("gemeente", ""), "")) if "gemeente" in col_of else "",
-                "raw": text, "year_column": col_of["year"], "raw_year": str(raw_year).strip(),
-            })
+            out.append(
+                {
+                    "indicator": ind.id,
+                    "measure": meas_id,
+                    "market": market,
+                    "region": region,
+                    "year": year,
+                    "value": round(value, unit.decimals),
+                    "provisional": provisional,
+                    **here,
+                    "column": col,
+                    "group": str(record.get(col_of.get("gemeente", ""), "")) if "gemeente" in col_of else "",
+                    "raw": text,
+                    "year_column": col_of["year"],
+                    "raw_year": str(raw_year).strip(),
+                }
+            )
             row_kept += 1
         if not row_ok:
             stats.rows_rejected += 1
@@ -263,9 +295,15 @@ def _without_repeated_parts(
         if first is r:
             out.append(r)
             continue
-        problems.add(file=r["file"], sheet=r["sheet"], row=r["row"], column=group_col or r["column"],
-                     value=r["group"], expected=f"one row per {group_col or 'part'} and year",
-                     hint=f"{r['group']!r} {r['year']} is also on row {first['row']}")
+        problems.add(
+            file=r["file"],
+            sheet=r["sheet"],
+            row=r["row"],
+            column=group_col or r["column"],
+            value=r["group"],
+            expected=f"one row per {group_col or 'part'} and year",
+            hint=f"{r['group']!r} {r['year']} is also on row {first['row']}",
+        )
         stats.rows_kept -= 1
         stats.rows_rejected += 1
     return out
@@ -398,7 +436,10 @@ def _duplicates(frame: pd.DataFrame, problems: ProblemList) -> set[int]:
             key = "/".join(str(r[k]) for k in ("indicator", "measure", "market", "region"))
             raw = r.get("raw")
             problems.add(
-                file=r["file"], sheet=r["sheet"], row=_first_row(r["row"]), column=r["column"],
+                file=r["file"],
+                sheet=r["sheet"],
+                row=_first_row(r["row"]),
+                column=r["column"],
                 value=raw if isinstance(raw, str) and raw else f"{r['value']:g}",
                 expected="one value per indicator, measure, market, region and year",
                 hint=f"{key} {r['year']} is also on {where}",
@@ -441,24 +482,36 @@ def warnings_for(frame: pd.DataFrame, registry: Registry, previous: pd.DataFrame
         a, b = f.iloc[i - 1], f.iloc[i]
         pct = (value[i] - value[i - 1]) / value[i - 1] * 100
         records = b["column"] == "(records)"
-        out.append(Problem(
-            file=b["file"], sheet=b["sheet"], row=0 if records else _first_row(b["row"]),
-            column="" if records else b["column"], value=str(float(value[i])),
-            expected=f"warning: {b['indicator']}/{b['measure']}/{b['market']} changed {pct:+.0f}% from "
-            f"{int(a['year'])} to {int(b['year'])} ({value[i - 1]:g} → {value[i]:g}), more than the "
-            f"{limit[i]:g}% that data/indicators.yml allows (jump_warning_pct); check the delivery",
-            warning=True,
-        ))
+        out.append(
+            Problem(
+                file=b["file"],
+                sheet=b["sheet"],
+                row=0 if records else _first_row(b["row"]),
+                column="" if records else b["column"],
+                value=str(float(value[i])),
+                expected=f"warning: {b['indicator']}/{b['measure']}/{b['market']} changed {pct:+.0f}% from "
+                f"{int(a['year'])} to {int(b['year'])} ({value[i - 1]:g} → {value[i]:g}), more than the "
+                f"{limit[i]:g}% that data/indicators.yml allows (jump_warning_pct); check the delivery",
+                warning=True,
+            )
+        )
     if previous is not None and not previous.empty:
         now = set(zip(frame.indicator, frame.measure, frame.market, frame.region, frame.year))
-        for k in sorted(set(zip(previous.indicator, previous.measure, previous.market, previous.region,
-                                previous.year)) - now):
-            out.append(Problem(
-                file="data/clean", row=0, column="", value="",
-                expected=f"warning: {'/'.join(map(str, k[:3]))} {k[4]}: the previous edition had this year, "
-                "this delivery does not",
-                warning=True,
-            ))
+        for k in sorted(
+            set(zip(previous.indicator, previous.measure, previous.market, previous.region, previous.year))
+            - now
+        ):
+            out.append(
+                Problem(
+                    file="data/clean",
+                    row=0,
+                    column="",
+                    value="",
+                    expected=f"warning: {'/'.join(map(str, k[:3]))} {k[4]}: "
+                    "the previous edition had this year, this delivery does not",
+                    warning=True,
+                )
+            )
     return out
 
 
@@ -475,10 +528,15 @@ def _annotate(frame: pd.DataFrame, src_list: list[Source], problems: ProblemList
             if a.market:
                 mask &= frame.market == a.market
             if not mask.any():
-                problems.add(file="data/sources.yml", row=0, column="", value=f"{a.indicator} {a.year}",
-                             expected=f"warning: annotation of source {src.id} for {a.indicator} {a.year} "
-                             "matches no observation",
-                             warning=True)
+                problems.add(
+                    file="data/sources.yml",
+                    row=0,
+                    column="",
+                    value=f"{a.indicator} {a.year}",
+                    expected=f"warning: annotation of source {src.id} for {a.indicator} {a.year} "
+                    "matches no observation",
+                    warning=True,
+                )
                 continue
             if a.note:
                 frame.loc[mask, "note"] = a.note
@@ -487,8 +545,9 @@ def _annotate(frame: pd.DataFrame, src_list: list[Source], problems: ProblemList
     return frame
 
 
-def collect(project: Project, registry: Registry, progress: Progress) -> tuple[pd.DataFrame, list[FileStats],
-                                                                              ProblemList, list[Source]]:
+def collect(
+    project: Project, registry: Registry, progress: Progress
+) -> tuple[pd.DataFrame, list[FileStats], ProblemList, list[Source]]:
     sources = load_sources(project.root / "data" / "sources.yml").sources
     check_targets(sources, registry)
     problems = ProblemList()
@@ -499,10 +558,15 @@ def collect(project: Project, registry: Registry, progress: Progress) -> tuple[p
         files = sorted({p for pattern in src.files for p in project.raw.glob(pattern) if p.is_file()})
         record_parts: list[tuple[str, pd.DataFrame]] = []
         if not files:
-            problems.add(file="data/raw", row=0, column="", value="",
-                         expected=f"warning: no delivery for source {src.id} ({src.organisation}): "
-                         f"no file matches {src.files}",
-                         warning=True)
+            problems.add(
+                file="data/raw",
+                row=0,
+                column="",
+                value="",
+                expected=f"warning: no delivery for source {src.id} ({src.organisation}): "
+                f"no file matches {src.files}",
+                warning=True,
+            )
         for path in files:
             rel = str(path.relative_to(project.root))
             progress(f"clean: {rel}" + (f" [{src.sheet}]" if src.sheet else ""))
@@ -541,9 +605,14 @@ def collect(project: Project, registry: Registry, progress: Progress) -> tuple[p
             parts.append(_aggregate_records(seizures, src, registry))
     for path in sorted(project.raw.rglob("*")):
         if path.is_file() and path not in claimed and path.name not in ("demo.yml", ".gitkeep", "README.md"):
-            problems.add(file=str(path.relative_to(project.root)), row=0, column="", value="",
-                         expected="warning: no source in data/sources.yml reads this file; it is not used",
-                         warning=True)
+            problems.add(
+                file=str(path.relative_to(project.root)),
+                row=0,
+                column="",
+                value="",
+                expected="warning: no source in data/sources.yml reads this file; it is not used",
+                warning=True,
+            )
     frame = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
     return frame, stats, problems, sources
 
@@ -576,16 +645,20 @@ def check_targets(sources: list[Source], registry: Registry) -> None:
             ind = registry.indicator_by_id.get(ind_id or "")
             if ind is None:
                 hint = did_you_mean(ind_id or "", list(registry.indicator_by_id))
-                lines.append(f"{at}: {ind_id!r} is not an indicator in data/indicators.yml"
-                             + (f"; {hint}" if hint else ""))
+                lines.append(
+                    f"{at}: {ind_id!r} is not an indicator in data/indicators.yml"
+                    + (f"; {hint}" if hint else "")
+                )
                 continue
             if meas_id is None:
                 continue
             ids = [m.id for m in ind.measures]
             if meas_id not in ids:
                 hint = did_you_mean(meas_id, ids)
-                lines.append(f"{at}: {ind.id}/{meas_id} is not a measure in data/indicators.yml"
-                             + (f"; {hint}" if hint else f"; the measures of {ind.id} are {ids}"))
+                lines.append(
+                    f"{at}: {ind.id}/{meas_id} is not a measure in data/indicators.yml"
+                    + (f"; {hint}" if hint else f"; the measures of {ind.id} are {ids}")
+                )
                 continue
             allowed = ind.markets_of(ind.measure(meas_id))
             if market and market not in allowed:
@@ -593,8 +666,10 @@ def check_targets(sources: list[Source], registry: Registry) -> None:
             if region and region not in ind.regions:
                 lines.append(f"{at}: {region!r} is not a region of {ind.id} ({ind.regions})")
     if lines:
-        raise MonitorError("data/sources.yml does not match data/indicators.yml:\n"
-                           + "\n".join(f"  - {line}" for line in lines))
+        raise MonitorError(
+            "data/sources.yml does not match data/indicators.yml:\n"
+            + "\n".join(f"  - {line}" for line in lines)
+        )
 
 
 def _records_of_file(path, rel, src, registry, problems, st) -> pd.DataFrame | None:
@@ -604,11 +679,17 @@ def _records_of_file(path, rel, src, registry, problems, st) -> pd.DataFrame | N
     st.rows_read = len(raw)
     found = [str(c) for c in raw.columns]
     if raw.empty:
-        problems.add(file=rel, row=0, column="", value="",
-                     expected=f"data rows below the header (row {src.skip_rows + 1}); the file has none")
+        problems.add(
+            file=rel,
+            row=0,
+            column="",
+            value="",
+            expected=f"data rows below the header (row {src.skip_rows + 1}); the file has none",
+        )
         return None
-    if not column_problems(rel, "", src.skip_rows + 1, found, list(src.columns), src, problems,
-                           joiner=src.delimiter):
+    if not column_problems(
+        rel, "", src.skip_rows + 1, found, list(src.columns), src, problems, joiner=src.delimiter
+    ):
         st.rows_rejected = len(raw)
         return None
     seizures, rejected = rec.clean_records(raw, rel, src, registry, problems)
@@ -618,8 +699,14 @@ def _records_of_file(path, rel, src, registry, problems, st) -> pd.DataFrame | N
     return seizures
 
 
-def _records_in_edition(seizures: pd.DataFrame, raw: pd.DataFrame, rel: str, src: Source, registry: Registry,
-                        problems: ProblemList) -> tuple[pd.DataFrame, int]:
+def _records_in_edition(
+    seizures: pd.DataFrame,
+    raw: pd.DataFrame,
+    rel: str,
+    src: Source,
+    registry: Registry,
+    problems: ProblemList,
+) -> tuple[pd.DataFrame, int]:
     """Seizures dated outside the edition's years, reported with the date as the file writes it."""
     if seizures.empty:
         return seizures, 0
@@ -630,12 +717,18 @@ def _records_in_edition(seizures: pd.DataFrame, raw: pd.DataFrame, rel: str, src
     expected = f"a date from {registry.first_year} to {registry.edition} (edition {registry.edition})"
     rows = seizures["row"].to_numpy()[outside]
     for row in rows[: rec.MAX_PROBLEMS_PER_CHECK]:
-        problems.add(file=rel, row=int(row), column=date_col, value=str(raw.at[row, date_col]),
-                     expected=expected)
+        problems.add(
+            file=rel, row=int(row), column=date_col, value=str(raw.at[row, date_col]), expected=expected
+        )
     more = len(rows) - rec.MAX_PROBLEMS_PER_CHECK
     if more > 0:
-        problems.add(file=rel, row=0, column=date_col, value="",
-                     expected=f"{expected} — and {more} more rows like these")
+        problems.add(
+            file=rel,
+            row=0,
+            column=date_col,
+            value="",
+            expected=f"{expected} — and {more} more rows like these",
+        )
     return seizures[~outside], int(outside.sum())
 
 
@@ -667,8 +760,17 @@ def _rejected_csv(problems: list[Problem]) -> str:
 def _manifest_csv(stats: list[FileStats]) -> str:
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
-    cols = ["file", "source", "organisation", "sha256", "bytes", "rows_read", "rows_kept", "rows_missing",
-            "rows_rejected"]
+    cols = [
+        "file",
+        "source",
+        "organisation",
+        "sha256",
+        "bytes",
+        "rows_read",
+        "rows_kept",
+        "rows_missing",
+        "rows_rejected",
+    ]
     w.writerow(cols)
     for s in sorted(stats, key=lambda s: (s.file, s.source)):
         w.writerow([getattr(s, c) for c in cols])
@@ -722,8 +824,9 @@ def clean(project: Project, progress: Progress | None = None, allow_rejections: 
         path = logs / "rejected.csv"
         path.write_text(rejected_text, encoding="utf-8")
         if frame.empty and not fatal:
-            fatal = [Problem(file="data/raw", row=0, column="", value="",
-                             expected="at least one observation")]
+            fatal = [
+                Problem(file="data/raw", row=0, column="", value="", expected="at least one observation")
+            ]
         raise CleanFailed(sorted(set(fatal)), path)
 
     frame = frame.sort_values(KEY, ignore_index=True)

@@ -48,12 +48,16 @@ def read_records(path: Path, rel: str, src: Source, problems: ProblemList) -> pd
     with path.open("rb") as f:
         data_start = f.read(4)
     if not data_start:
-        problems.add(file=rel, row=0, column="", value="",
-                     expected="a CSV file with a header row; the file is empty")
+        problems.add(
+            file=rel, row=0, column="", value="", expected="a CSV file with a header row; the file is empty"
+        )
         return None
     if data_start == b"PK\x03\x04":
         problems.add(
-            file=rel, row=0, column="", value="",
+            file=rel,
+            row=0,
+            column="",
+            value="",
             expected="a CSV text file; this file is a zip archive, probably an Excel workbook",
         )
         return None
@@ -87,7 +91,10 @@ def read_records(path: Path, rel: str, src: Source, problems: ProblemList) -> pd
         last = frame.index[-1]
         for row in frame.index[short.to_numpy()][:MAX_PROBLEMS_PER_CHECK]:
             problems.add(
-                file=rel, row=int(row), column="", value=src.delimiter.join(frame.loc[row].dropna()),
+                file=rel,
+                row=int(row),
+                column="",
+                value=src.delimiter.join(frame.loc[row].dropna()),
                 expected=f"{frame.columns.size} fields like the header",
                 hint="the file looks truncated" if row == last else "",
             )
@@ -115,20 +122,28 @@ def _read_with_pandas(path: Path, rel: str, src: Source, problems: ProblemList) 
     except pd.errors.ParserError as exc:
         undecodable, tokenizer = None, str(exc)
     except pd.errors.EmptyDataError:
-        problems.add(file=rel, row=0, column="", value="",
-                     expected="a CSV file with a header row; the file is empty")
+        problems.add(
+            file=rel, row=0, column="", value="", expected="a CSV file with a header row; the file is empty"
+        )
         return None
     if undecodable is not None:
         if not _encoding_problem(path, rel, src, problems):
             problems.add(
-                file=rel, row=0, column="", value=undecodable,
-                expected=f"text in {src.encoding}", hint="set 'encoding' of source " + src.id,
+                file=rel,
+                row=0,
+                column="",
+                value=undecodable,
+                expected=f"text in {src.encoding}",
+                hint="set 'encoding' of source " + src.id,
             )
         return None
     eof = re.search(r"EOF inside string starting at row (\d+)", tokenizer)  # 0 = the first line
     if eof:
         problems.add(
-            file=rel, row=int(eof.group(1)) + 1, column="", value=_clip(_last_line(path, src.encoding)),
+            file=rel,
+            row=int(eof.group(1)) + 1,
+            column="",
+            value=_clip(_last_line(path, src.encoding)),
             expected="a complete row",
             hint="the file ends inside a quoted value: it looks truncated, ask for the complete file",
         )
@@ -199,19 +214,32 @@ def _field_count_problems(path: Path, rel: str, src: Source, problems: ProblemLi
         elif has > expected:
             hint = f"a value that contains {src.delimiter!r} must be in double quotes"
             fields = next(csv.reader([text], delimiter=src.delimiter), [])
-            pair = next((f"{a}{src.delimiter}{b}" for a, b in zip(fields, fields[1:])
-                         if a.strip().isdigit() and re.fullmatch(r"[0-9]{3}", b.strip())), None)
+            pair = next(
+                (
+                    f"{a}{src.delimiter}{b}"
+                    for a, b in zip(fields, fields[1:])
+                    if a.strip().isdigit() and re.fullmatch(r"[0-9]{3}", b.strip())
+                ),
+                None,
+            )
             hint += f' ("{pair}")' if pair and has == expected + 1 else ""
         else:
             hint = ""
         problems.add(
-            file=rel, row=row, column="", value=_clip(text),
-            expected=f"{expected} fields like the header; this row has {has}", hint=hint,
+            file=rel,
+            row=row,
+            column="",
+            value=_clip(text),
+            expected=f"{expected} fields like the header; this row has {has}",
+            hint=hint,
             whole_file=truncated,
         )
     if count > len(shown):
         problems.add(
-            file=rel, row=0, column="", value="",
+            file=rel,
+            row=0,
+            column="",
+            value="",
             expected=f"{bad[0][2]} fields like the header — and {count - len(shown)} more rows like these",
         )
     return True
@@ -251,10 +279,18 @@ def _rows_with_other_field_counts(path: Path, src: Source) -> tuple[list[BadRow]
                     keep((row.number or 0, text, row.expected_columns, row.actual_columns))
                 return "skip"
 
-            read = pacsv.ReadOptions(skip_rows=src.skip_rows, encoding=_arrow_encoding(src.encoding),
-                                     use_threads=False, autogenerate_column_names=True, block_size=1 << 22)
-            parse = pacsv.ParseOptions(delimiter=src.delimiter, invalid_row_handler=invalid,
-                                       newlines_in_values=_may_quote(path, src.encoding))
+            read = pacsv.ReadOptions(
+                skip_rows=src.skip_rows,
+                encoding=_arrow_encoding(src.encoding),
+                use_threads=False,
+                autogenerate_column_names=True,
+                block_size=1 << 22,
+            )
+            parse = pacsv.ParseOptions(
+                delimiter=src.delimiter,
+                invalid_row_handler=invalid,
+                newlines_in_values=_may_quote(path, src.encoding),
+            )
             convert = pacsv.ConvertOptions(include_columns=["f0"], column_types={"f0": pa.binary()})
             with pacsv.open_csv(path, read_options=read, parse_options=parse, convert_options=convert) as r:
                 rows = sum(batch.num_rows for batch in r) + seen  # the header, too
@@ -305,8 +341,9 @@ def _read_with_arrow(path: Path, src: Source) -> tuple[pd.DataFrame | None, str]
 
     names: list[str] = []
     try:
-        read = pacsv.ReadOptions(skip_rows=src.skip_rows, encoding=_arrow_encoding(src.encoding),
-                                 block_size=1 << 22)
+        read = pacsv.ReadOptions(
+            skip_rows=src.skip_rows, encoding=_arrow_encoding(src.encoding), block_size=1 << 22
+        )
         # A line break inside a quoted value needs the slower, quote-aware splitting of the file
         # into blocks; without a quote character in the file there can be none.
         may_quote = _may_quote(path, src.encoding)
@@ -317,8 +354,11 @@ def _read_with_arrow(path: Path, src: Source) -> tuple[pd.DataFrame | None, str]
             names = reader.schema.names
         if "" in names or len(set(names)) != len(names):
             return None, ""
-        convert = pacsv.ConvertOptions(column_types={n: pa.large_string() for n in names},
-                                       strings_can_be_null=False, quoted_strings_can_be_null=False)
+        convert = pacsv.ConvertOptions(
+            column_types={n: pa.large_string() for n in names},
+            strings_can_be_null=False,
+            quoted_strings_can_be_null=False,
+        )
         table = pacsv.read_csv(path, read_options=read, parse_options=parse, convert_options=convert)
     except Exception as exc:  # noqa: BLE001 - whatever Arrow refuses, pandas reads (or reports) as before
         declared = sorted([names[0].lstrip("\ufeff"), *names[1:]] if names else []) == sorted(src.columns)
@@ -355,18 +395,26 @@ def _quotes_balanced(path: Path, encoding: str) -> bool:
     return quotes % 2 == 0
 
 
-def _report(problems: ProblemList, rel: str, frame: pd.DataFrame, mask, column: str, expected: str,
-            hint_for=None) -> None:
+def _report(
+    problems: ProblemList, rel: str, frame: pd.DataFrame, mask, column: str, expected: str, hint_for=None
+) -> None:
     rows = frame.index[np.asarray(mask, dtype=bool)]
     for row in rows[:MAX_PROBLEMS_PER_CHECK]:
         value = frame.at[row, column]
         problems.add(
-            file=rel, row=int(row), column=column, value=str(value), expected=expected,
+            file=rel,
+            row=int(row),
+            column=column,
+            value=str(value),
+            expected=expected,
             hint=hint_for(str(value)) if hint_for else "",
         )
     if len(rows) > MAX_PROBLEMS_PER_CHECK:
         problems.add(
-            file=rel, row=0, column=column, value="",
+            file=rel,
+            row=0,
+            column=column,
+            value="",
             expected=f"{expected} — and {len(rows) - MAX_PROBLEMS_PER_CHECK} more rows like these",
         )
 
@@ -399,25 +447,38 @@ def clean_records(
                 bad |= mask
 
     # Date → year, checked against the declared format.
-    codes, dates = _per_value(frame[field["date"]],
-                              lambda v: pd.to_datetime(v, format=src.date_format, errors="coerce"))
+    codes, dates = _per_value(
+        frame[field["date"]], lambda v: pd.to_datetime(v, format=src.date_format, errors="coerce")
+    )
     mask = dates.isna().to_numpy()[codes] & ~bad
     example_date = f"{pd.Timestamp(2024, 3, 1):{src.date_format}}"
-    _report(problems, rel, frame, mask, field["date"], f"a date like {example_date}",
-            hint_for=lambda v: _date_hint(v, src))
+    _report(
+        problems,
+        rel,
+        frame,
+        mask,
+        field["date"],
+        f"a date like {example_date}",
+        hint_for=lambda v: _date_hint(v, src),
+    )
     bad |= mask
     years = dates.dt.year.fillna(0).to_numpy(dtype=np.int64)[codes]
 
     # Market via the registry's synonyms, limited to the indicator's markets.
     markets = sorted(set(allowed))
-    codes, market = _per_value(frame[field["market"]],
-                               lambda v: v.str.strip().str.lower().map(registry.market_synonyms))
+    codes, market = _per_value(
+        frame[field["market"]], lambda v: v.str.strip().str.lower().map(registry.market_synonyms)
+    )
     known = market.isin(allowed).to_numpy()
     market_code = pd.Categorical(market.where(known, None), categories=markets).codes[codes]
     mask = ~known[codes] & ~bad
     options = sorted(n for n, m in registry.market_synonyms.items() if m in allowed)
     _report(
-        problems, rel, frame, mask, field["market"],
+        problems,
+        rel,
+        frame,
+        mask,
+        field["market"],
         f"a drug of {ind.id}: one of {allowed} or a synonym in data/indicators.yml",
         hint_for=lambda v: did_you_mean(v.lower(), options),
     )
@@ -432,13 +493,27 @@ def clean_records(
     _report(problems, rel, frame, mask, field["quantity"], "a quantity of 0 or more")
     bad |= mask
     mask = ~ok_format & ~bad
-    _report(problems, rel, frame, mask, field["quantity"], f"a number written as {example}",
-            hint_for=lambda v: _quantity_hint(v, src, field["unit"]))
+    _report(
+        problems,
+        rel,
+        frame,
+        mask,
+        field["quantity"],
+        f"a number written as {example}",
+        hint_for=lambda v: _quantity_hint(v, src, field["unit"]),
+    )
     bad |= mask
     unit_codes, factor = _per_value(frame[field["unit"]], lambda v: v.str.strip().str.lower().map(src.units))
     mask = factor.isna().to_numpy()[unit_codes] & ~bad
-    _report(problems, rel, frame, mask, field["unit"], f"a unit of {sorted(src.units)}",
-            hint_for=lambda v: _unit_hint(v, src))
+    _report(
+        problems,
+        rel,
+        frame,
+        mask,
+        field["unit"],
+        f"a unit of {sorted(src.units)}",
+        hint_for=lambda v: _unit_hint(v, src),
+    )
     bad |= mask
 
     if "record_id" in field:
@@ -450,8 +525,12 @@ def clean_records(
                 rows = list(rows)
                 for row in rows[1:][:MAX_PROBLEMS_PER_CHECK]:
                     problems.add(
-                        file=rel, row=int(row), column=field["record_id"], value=str(rid),
-                        expected="a record number used once", hint=f"the same record is on rows {rows}",
+                        file=rel,
+                        row=int(row),
+                        column=field["record_id"],
+                        value=str(rid),
+                        expected="a record number used once",
+                        hint=f"the same record is on rows {rows}",
                     )
             # Within the repeated numbers, all but the first use (the others are used once).
             later = np.zeros(len(frame), dtype=bool)
@@ -502,8 +581,10 @@ def _date_hint(value: str, src: Source) -> str:
             date = dt.datetime.strptime(text, fmt)
         except ValueError:
             continue
-        return (f"the date is written as {fmt}: write {date:{src.date_format}}, or set {setting} "
-                f"(now {src.date_format!r}) when the file writes every date so")
+        return (
+            f"the date is written as {fmt}: write {date:{src.date_format}}, or set {setting} "
+            f"(now {src.date_format!r}) when the file writes every date so"
+        )
     shape = re.sub(r"%[dmyHMS]", "[0-9]{1,2}", re.sub(r"%Y", "[0-9]{4}", re.escape(src.date_format)))
     if re.fullmatch(shape, text):
         return f"there is no such day; dates are read as {src.date_format!r} ({setting})"
@@ -609,8 +690,15 @@ def aggregate(records: pd.DataFrame, src: Source, registry: Registry) -> pd.Data
         if agg.large:
             values[agg.large] = int(n_large)
         for measure, value in values.items():
-            rows.append({"indicator": ind.id, "measure": measure, "market": market, "year": int(year),
-                         "value": float(value)})
+            rows.append(
+                {
+                    "indicator": ind.id,
+                    "measure": measure,
+                    "market": market,
+                    "year": int(year),
+                    "value": float(value),
+                }
+            )
     return pd.DataFrame(rows)
 
 

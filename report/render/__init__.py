@@ -54,8 +54,13 @@ def _check_args(formats: Iterable[str], engine: str) -> tuple[str, ...]:
     return fmts
 
 
-def render(project_root: Path | str, formats: Iterable[str] = FORMATS, engine: str = "embedded",
-           draft: bool = False, out_dir: Path | str | None = None) -> dict[str, Path]:
+def render(
+    project_root: Path | str,
+    formats: Iterable[str] = FORMATS,
+    engine: str = "embedded",
+    draft: bool = False,
+    out_dir: Path | str | None = None,
+) -> dict[str, Path]:
     """Render the book; return {format: path} of the outputs in ``out_dir`` (default ``_book/``).
 
     For ``html`` the path is the site's ``index.html``.
@@ -110,9 +115,21 @@ def _render_embedded(book, fmts: tuple[str, ...], tmp: Path, draft: dict | None)
         if book.demo_notice:
             # On the title page, under the title block: the data are fictitious.
             cover = ["-M", f"abstract={book.demo_notice}", "-M", "abstract-title=Let op"]
-        run_pandoc(book, markdown_path, "docx", docx_path,
-                   ["--reference-doc", str(reference), "--toc", "--toc-depth=2",
-                    "-M", "toc-title=Inhoudsopgave", *cover])
+        run_pandoc(
+            book,
+            markdown_path,
+            "docx",
+            docx_path,
+            [
+                "--reference-doc",
+                str(reference),
+                "--toc",
+                "--toc-depth=2",
+                "-M",
+                "toc-title=Inhoudsopgave",
+                *cover,
+            ],
+        )
         postprocess_docx(docx_path, book.figures, draft, date=book.date, lang=book.lang)
         staged["docx"] = docx_path
 

@@ -45,8 +45,18 @@ APPENDIX_PREFIX = "Bijlage"
 PANDOC_FROM = "markdown"
 
 MONTHS_NL = (
-    "januari", "februari", "maart", "april", "mei", "juni",
-    "juli", "augustus", "september", "oktober", "november", "december",
+    "januari",
+    "februari",
+    "maart",
+    "april",
+    "mei",
+    "juni",
+    "juli",
+    "augustus",
+    "september",
+    "oktober",
+    "november",
+    "december",
 )
 
 _SHORTCODE = re.compile(r"(\{\{\{<|\{\{<)\s*(.*?)\s*(>\}\}\}|>\}\})")
@@ -85,7 +95,7 @@ class Chapter:
 
     @property
     def label(self) -> str:
-        """"Hoofdstuk 2", "Bijlage A" or the title for unnumbered chapters."""
+        """ "Hoofdstuk 2", "Bijlage A" or the title for unnumbered chapters."""
         if self.number is None:
             return self.title
         return f"{APPENDIX_PREFIX} {self.number}" if self.appendix else f"Hoofdstuk {self.number}"
@@ -334,9 +344,7 @@ def _nearest(key: str, known: list[str]) -> str:
         for depth in range(len(parts) - 1, -1, -1):
             prefix = ".".join(parts[:depth])
             siblings = [
-                k for k in known
-                if (k.startswith(prefix + ".") if prefix else True)
-                and k.count(".") == depth
+                k for k in known if (k.startswith(prefix + ".") if prefix else True) and k.count(".") == depth
             ]
             if siblings:
                 close = siblings[:8]
@@ -363,7 +371,7 @@ def _split_front_matter(text: str) -> tuple[dict[str, Any], str, int]:
                 return {}, text, 0
             if not isinstance(meta, dict):
                 return {}, text, 0
-            return meta, "\n".join(lines[i + 1:]), i + 1
+            return meta, "\n".join(lines[i + 1 :]), i + 1
     return {}, text, 0
 
 
@@ -375,8 +383,15 @@ class _Expander:
         self.var_leaves = [k for k in self.var_keys if not isinstance(_lookup(variables, k)[1], (dict, list))]
         self.meta = meta
 
-    def expand(self, text: str, file: Path, chain: list[SourceRef], first_line: int = 1,
-               files: list[str] | None = None, meta: dict[str, Any] | None = None) -> str:
+    def expand(
+        self,
+        text: str,
+        file: Path,
+        chain: list[SourceRef],
+        first_line: int = 1,
+        files: list[str] | None = None,
+        meta: dict[str, Any] | None = None,
+    ) -> str:
         rel = _rel(self.root, file)
         if files is not None and rel not in files:
             files.append(rel)
@@ -393,8 +408,15 @@ class _Expander:
             msg += f" (included from {ref})"
         return msg
 
-    def _expand_line(self, line: str, file: Path, where: SourceRef, chain: list[SourceRef],
-                     files: list[str] | None, meta: dict[str, Any] | None) -> str:
+    def _expand_line(
+        self,
+        line: str,
+        file: Path,
+        where: SourceRef,
+        chain: list[SourceRef],
+        files: list[str] | None,
+        meta: dict[str, Any] | None,
+    ) -> str:
         if "{{<" not in line:
             return line
 
@@ -424,8 +446,9 @@ class _Expander:
 
         return _SHORTCODE.sub(repl, line)
 
-    def _include(self, args: list[str], file: Path, where: SourceRef, chain: list[SourceRef],
-                 files: list[str] | None) -> str:
+    def _include(
+        self, args: list[str], file: Path, where: SourceRef, chain: list[SourceRef], files: list[str] | None
+    ) -> str:
         if len(args) != 1:
             raise MonitorError(f"{self._context(where, chain)}: include expects one path, got {args}")
         target = args[0]
@@ -461,8 +484,9 @@ class _Expander:
             )
         return _as_text(value)
 
-    def _meta(self, args: list[str], where: SourceRef, chain: list[SourceRef],
-              meta: dict[str, Any] | None) -> str:
+    def _meta(
+        self, args: list[str], where: SourceRef, chain: list[SourceRef], meta: dict[str, Any] | None
+    ) -> str:
         if len(args) != 1:
             raise MonitorError(f"{self._context(where, chain)}: meta expects one key, got {args}")
         key = args[0]
@@ -480,8 +504,8 @@ class _Expander:
 # Quarto's pagebreak shortcode emits a raw page break per format; so do we.
 _PAGEBREAK = (
     "\n\n```{=typst}\n#pagebreak()\n```\n\n"
-    "```{=openxml}\n<w:p><w:r><w:br w:type=\"page\"/></w:r></w:p>\n```\n\n"
-    "```{=html}\n<div style=\"page-break-after: always;\"></div>\n```\n\n"
+    '```{=openxml}\n<w:p><w:r><w:br w:type="page"/></w:r></w:p>\n```\n\n'
+    '```{=html}\n<div style="page-break-after: always;"></div>\n```\n\n'
 )
 
 
@@ -500,6 +524,7 @@ def _resolve_images(text: str, base: Path, root: Path) -> str:
             out.append(line)
             continue
         if fence is None and "![" in line:
+
             def repl(im: re.Match[str]) -> str:
                 target = im.group(2)
                 bracketed = target.startswith("<")
@@ -551,7 +576,9 @@ def _stringify(node: Any) -> str:
 def _run_pandoc_json(markdown: str, pandoc: str) -> dict[str, Any]:
     proc = subprocess.run(
         [pandoc, "-f", PANDOC_FROM, "-t", "json"],
-        input=markdown.encode("utf-8"), capture_output=True, check=False,
+        input=markdown.encode("utf-8"),
+        capture_output=True,
+        check=False,
     )
     if proc.returncode != 0:
         raise MonitorError(f"Pandoc could not read the book: {proc.stderr.decode('utf-8', 'replace')}")
@@ -724,10 +751,18 @@ def _number(ast: dict[str, Any], chapters: list[tuple[str, str]], root: Path) ->
                 number = str(front_fig)
             text = f"{FIGURE_PREFIX} {number}"
             add(Label(fid, "fig", number, text, text, cur_rel, 0, caption_text))
-            figures.append(FigureInfo(
-                id=fid, path=Path(src), caption=f"{text}: {caption_text}", caption_text=caption_text,
-                alt=alt, number=number, label=text, chapter=cur_rel,
-            ))
+            figures.append(
+                FigureInfo(
+                    id=fid,
+                    path=Path(src),
+                    caption=f"{text}: {caption_text}",
+                    caption_text=caption_text,
+                    alt=alt,
+                    number=number,
+                    label=text,
+                    chapter=cur_rel,
+                )
+            )
             continue
         if t == "Table":
             tid = block["c"][0][0]
@@ -747,8 +782,9 @@ def _number(ast: dict[str, Any], chapters: list[tuple[str, str]], root: Path) ->
 _XREF_PREFIXES = ("fig-", "tbl-", "sec-")
 
 
-def _check_references(ast: dict[str, Any], labels: dict[str, Label],
-                      chapter_texts: dict[str, list[tuple[str, str]]]) -> None:
+def _check_references(
+    ast: dict[str, Any], labels: dict[str, Label], chapter_texts: dict[str, list[tuple[str, str]]]
+) -> None:
     """Every @fig-/@tbl-/@sec- reference must point to a label; else name chapter, line and id."""
     cur_rel = ""
     for block in ast["blocks"]:
@@ -777,8 +813,11 @@ def _check_references(ast: dict[str, Any], labels: dict[str, Label],
                 hint = difflib.get_close_matches(key, known, n=3, cutoff=0.5)
                 raise MonitorError(
                     f"{where}: reference '@{cid}' points to a {kind} that does not exist"
-                    + (f". Did you mean: {', '.join('@' + h for h in hint)}?" if hint else
-                       f" (no {kind} with the label '#{key}' in the book)")
+                    + (
+                        f". Did you mean: {', '.join('@' + h for h in hint)}?"
+                        if hint
+                        else f" (no {kind} with the label '#{key}' in the book)"
+                    )
                 )
 
 
@@ -851,10 +890,18 @@ def load_book(project_root: Path | str, pandoc_path: str | None = None) -> Book:
         kind = info["kind"]
         if kind == "appendix" and number is None:
             kind = "front"  # an unnumbered appendix behaves like front matter
-        chapters.append(Chapter(
-            path=info["path"], rel=info["rel"], kind=kind, number=number, id=hid,
-            title=title or Path(info["rel"]).stem, markdown=info["markdown"], files=info["files"],
-        ))
+        chapters.append(
+            Chapter(
+                path=info["path"],
+                rel=info["rel"],
+                kind=kind,
+                number=number,
+                id=hid,
+                title=title or Path(info["rel"]).stem,
+                markdown=info["markdown"],
+                files=info["files"],
+            )
+        )
 
     date = _as_text(meta.get("date") or book_cfg.get("date") or "")
     if not date:
@@ -884,16 +931,29 @@ def load_book(project_root: Path | str, pandoc_path: str | None = None) -> Book:
     }
     if demo:
         front["demo-notice"] = _as_text(demo)
-    front_yaml = yaml.safe_dump(front, allow_unicode=True, sort_keys=True, default_flow_style=False,
-                               width=10_000)
+    front_yaml = yaml.safe_dump(
+        front, allow_unicode=True, sort_keys=True, default_flow_style=False, width=10_000
+    )
     markdown = f"---\n{front_yaml}---\n\n{body}"
 
     return Book(
-        root=root, title=title, subtitle=subtitle, authors=authors, publisher=publisher,
-        date=date, date_text=date_text, edition=edition, lang=lang,
+        root=root,
+        title=title,
+        subtitle=subtitle,
+        authors=authors,
+        publisher=publisher,
+        date=date,
+        date_text=date_text,
+        edition=edition,
+        lang=lang,
         demo_notice=_as_text(demo) if demo else None,
-        output_file=output_file, output_stem=f"{output_file}-{edition}", metadata=meta, chapters=chapters,
-        labels=numbering.labels, figures=numbering.figures, markdown=markdown,
+        output_file=output_file,
+        output_stem=f"{output_file}-{edition}",
+        metadata=meta,
+        chapters=chapters,
+        labels=numbering.labels,
+        figures=numbering.figures,
+        markdown=markdown,
     )
 
 

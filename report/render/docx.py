@@ -55,8 +55,18 @@ _FIRST_ENTRIES = ("[Content_Types].xml", "_rels/.rels")
 _EPOCH = _dt.datetime(1980, 1, 1)  # earliest zip timestamp: the fallback "no date known"
 
 _NL_MONTHS = [
-    "januari", "februari", "maart", "april", "mei", "juni",
-    "juli", "augustus", "september", "oktober", "november", "december",
+    "januari",
+    "februari",
+    "maart",
+    "april",
+    "mei",
+    "juni",
+    "juli",
+    "augustus",
+    "september",
+    "oktober",
+    "november",
+    "december",
 ]
 
 # Namespaces used in raw XPath queries.
@@ -189,8 +199,13 @@ def _named(doc: Any, name: str) -> Any:
     raise KeyError(name)
 
 
-def _font(style: Any, size: float | None = None, color: str | None = None, bold: bool | None = None,
-          italic: bool | None = None) -> None:
+def _font(
+    style: Any,
+    size: float | None = None,
+    color: str | None = None,
+    bold: bool | None = None,
+    italic: bool | None = None,
+) -> None:
     font = style.font
     if size is not None:
         font.size = Pt(size)
@@ -213,8 +228,13 @@ def _font(style: Any, size: float | None = None, color: str | None = None, bold:
         _set_fonts(rpr)
 
 
-def _spacing(style: Any, before: float | None = None, after: float | None = None,
-             keep_next: bool | None = None, line: float | None = None) -> None:
+def _spacing(
+    style: Any,
+    before: float | None = None,
+    after: float | None = None,
+    keep_next: bool | None = None,
+    line: float | None = None,
+) -> None:
     pf = style.paragraph_format
     if before is not None:
         pf.space_before = Pt(before)
@@ -234,7 +254,7 @@ def _ppr_child(style: Any, tag: str) -> Any:
         el = OxmlElement(tag)
         order = _PPR_ORDER  # CT_PPr's sequence
         pos = order.index(tag)
-        later = {qn(t) for t in order[pos + 1:]}
+        later = {qn(t) for t in order[pos + 1 :]}
         for i, child in enumerate(ppr):
             if child.tag in later:
                 ppr.insert(i, el)
@@ -244,8 +264,7 @@ def _ppr_child(style: Any, tag: str) -> Any:
     return el
 
 
-def _border(style: Any, sides: Iterable[str], color: str, size_eighths: int = 12,
-            space: int = 6) -> None:
+def _border(style: Any, sides: Iterable[str], color: str, size_eighths: int = 12, space: int = 6) -> None:
     pbdr = _ppr_child(style, "w:pBdr")
     for side in ("top", "left", "bottom", "right"):  # schema order
         if side not in sides:
@@ -302,8 +321,7 @@ def _paragraph_styles(doc: Any) -> None:
         st = doc.styles[f"Heading {level}"]
         size = sizes.get(level, BODY_PT)
         _font(st, size=size, color=LINTBLAUW, bold=True, italic=level >= 4)
-        _spacing(st, before={1: 0, 2: 18, 3: 12}.get(level, 10), after={1: 18}.get(level, 4),
-                 keep_next=True)
+        _spacing(st, before={1: 0, 2: 18, 3: 12}.get(level, 10), after={1: 18}.get(level, 4), keep_next=True)
         char = doc.styles[f"Heading {level} Char"]
         _font(char, size=size, color=LINTBLAUW, bold=True)
     # chapters start on a new page
@@ -384,15 +402,21 @@ def _table_style(doc: Any) -> None:
     """Pandoc's table style "Table": header row in lintblauw, thin row rules, 9 pt text."""
     style = doc.styles["Table"].element
     for child in list(style):
-        if child.tag in (qn("w:tblPr"), qn("w:tblStylePr"), qn("w:rPr"), qn("w:pPr"),
-                         qn("w:trPr"), qn("w:tcPr")):
+        if child.tag in (
+            qn("w:tblPr"),
+            qn("w:tblStylePr"),
+            qn("w:rPr"),
+            qn("w:pPr"),
+            qn("w:trPr"),
+            qn("w:tcPr"),
+        ):
             style.remove(child)
     for flag in ("w:semiHidden", "w:unhideWhenUsed"):
         el = style.find(qn(flag))
         if el is not None:
             style.remove(el)
     xml = f"""
-<w:root xmlns:w="{_NS['w']}">
+<w:root xmlns:w="{_NS["w"]}">
   <w:pPr><w:spacing w:before="30" w:after="30" w:line="240" w:lineRule="auto"/></w:pPr>
   <w:rPr><w:sz w:val="{int((BODY_PT - 1) * 2)}"/><w:szCs w:val="{int((BODY_PT - 1) * 2)}"/></w:rPr>
   <w:tblPr>
@@ -453,6 +477,7 @@ def _footer_page_numbers(doc: Any) -> None:
 
 def _add_field(paragraph: Any, instruction: str, placeholder: str = "") -> None:
     """Append a complex field (begin/instr/separate/result/end) to a paragraph."""
+
     def run_with(child: Any) -> None:
         r = OxmlElement("w:r")
         r.append(child)
@@ -497,8 +522,14 @@ def _settings(doc: Any) -> None:
 # ==========================================================================================
 
 
-def postprocess_docx(path: Path, figures: list, draft: dict | None = None, *,
-                     date: str | _dt.date | None = None, lang: str = "nl") -> None:
+def postprocess_docx(
+    path: Path,
+    figures: list,
+    draft: dict | None = None,
+    *,
+    date: str | _dt.date | None = None,
+    lang: str = "nl",
+) -> None:
     """Complete the DOCX at ``path`` in place.
 
     ``figures``: objects with ``.id``, ``.alt`` and ``.caption`` in document order.
@@ -528,8 +559,7 @@ def postprocess_docx(path: Path, figures: list, draft: dict | None = None, *,
 
     buf = io.BytesIO()
     doc.save(buf)
-    _write_deterministic_zip(buf.getvalue(), path, _dt.datetime.combine(when, _dt.time())
-                             if when else _EPOCH)
+    _write_deterministic_zip(buf.getvalue(), path, _dt.datetime.combine(when, _dt.time()) if when else _EPOCH)
 
 
 # --- figures ------------------------------------------------------------------------------
@@ -563,14 +593,44 @@ def _merge_duplicate_ppr(body: Any) -> None:
         p.insert(0, keep)
 
 
-_PPR_ORDER = ["w:pStyle", "w:keepNext", "w:keepLines", "w:pageBreakBefore", "w:framePr",
-              "w:widowControl", "w:numPr", "w:suppressLineNumbers", "w:pBdr", "w:shd", "w:tabs",
-              "w:suppressAutoHyphens", "w:kinsoku", "w:wordWrap", "w:overflowPunct",
-              "w:topLinePunct", "w:autoSpaceDE", "w:autoSpaceDN", "w:bidi", "w:adjustRightInd",
-              "w:snapToGrid", "w:spacing", "w:ind", "w:contextualSpacing", "w:mirrorIndents",
-              "w:suppressOverlap", "w:jc", "w:textDirection", "w:textAlignment",
-              "w:textboxTightWrap", "w:outlineLvl", "w:divId", "w:cnfStyle", "w:rPr", "w:sectPr",
-              "w:pPrChange"]
+_PPR_ORDER = [
+    "w:pStyle",
+    "w:keepNext",
+    "w:keepLines",
+    "w:pageBreakBefore",
+    "w:framePr",
+    "w:widowControl",
+    "w:numPr",
+    "w:suppressLineNumbers",
+    "w:pBdr",
+    "w:shd",
+    "w:tabs",
+    "w:suppressAutoHyphens",
+    "w:kinsoku",
+    "w:wordWrap",
+    "w:overflowPunct",
+    "w:topLinePunct",
+    "w:autoSpaceDE",
+    "w:autoSpaceDN",
+    "w:bidi",
+    "w:adjustRightInd",
+    "w:snapToGrid",
+    "w:spacing",
+    "w:ind",
+    "w:contextualSpacing",
+    "w:mirrorIndents",
+    "w:suppressOverlap",
+    "w:jc",
+    "w:textDirection",
+    "w:textAlignment",
+    "w:textboxTightWrap",
+    "w:outlineLvl",
+    "w:divId",
+    "w:cnfStyle",
+    "w:rPr",
+    "w:sectPr",
+    "w:pPrChange",
+]
 
 
 def _sort_ppr(ppr: Any) -> None:
@@ -654,8 +714,7 @@ def _set_alt_texts(body: Any, figures: list, path: Path) -> None:
     # 1. by bookmark: Pandoc (and Quarto) put a bookmark named after the figure id around it
     elements = list(body.iter())  # holding the proxies keeps id() stable (lxml)
     order = {id(el): i for i, el in enumerate(elements)}
-    bookmarks = [b for b in body.iter(qn("w:bookmarkStart"))
-                 if _norm_id(b.get(qn("w:name"), "")) in by_id]
+    bookmarks = [b for b in body.iter(qn("w:bookmarkStart")) if _norm_id(b.get(qn("w:name"), "")) in by_id]
     ends = {b.get(qn("w:id")): order[id(b)] for b in body.iter(qn("w:bookmarkEnd"))}
     used_figures: set[int] = set()
     for bm in bookmarks:
@@ -664,8 +723,7 @@ def _set_alt_texts(body: Any, figures: list, path: Path) -> None:
             continue
         start = order[id(bm)]
         end = ends.get(bm.get(qn("w:id")), len(elements))
-        following = [d for d in drawings
-                     if start < order[id(d)] < end and id(d) not in assigned]
+        following = [d for d in drawings if start < order[id(d)] < end and id(d) not in assigned]
         if following:
             assigned[id(following[0])] = fig
             used_figures.add(id(fig))
@@ -718,8 +776,9 @@ def _looks_like_path(text: str) -> bool:
 def _has_toc(body: Any) -> bool:
     if body.xpath(".//w:docPartGallery[@w:val='Table of Contents']"):
         return True
-    return any(re.match(r"\s*TOC\b", t or "") for t in body.xpath(".//w:instrText/text()")) or \
-        any(re.match(r"\s*TOC\b", i or "") for i in body.xpath(".//w:fldSimple/@w:instr"))
+    return any(re.match(r"\s*TOC\b", t or "") for t in body.xpath(".//w:instrText/text()")) or any(
+        re.match(r"\s*TOC\b", i or "") for i in body.xpath(".//w:fldSimple/@w:instr")
+    )
 
 
 def _ensure_toc(doc: Any, lang: str) -> None:
@@ -782,15 +841,19 @@ def _fill_toc(doc: Any) -> None:
     lo, hi = (int(m.group(1)), int(m.group(2))) if m else (1, 3)
 
     entries = []
-    bookmark_ids = [int(b.get(qn("w:id"))) for b in body.iter(qn("w:bookmarkStart"))
-                    if (b.get(qn("w:id")) or "").isdigit()]
+    bookmark_ids = [
+        int(b.get(qn("w:id")))
+        for b in body.iter(qn("w:bookmarkStart"))
+        if (b.get(qn("w:id")) or "").isdigit()
+    ]
     next_id = max(bookmark_ids, default=0) + 1
     for p in body.iter(qn("w:p")):
         level = _heading_level(p)
         if level is None or not lo <= level <= hi:
             continue
-        text = "".join(" " if el.tag == qn("w:tab") else (el.text or "")
-                       for el in p.iter(qn("w:t"), qn("w:tab")))
+        text = "".join(
+            " " if el.tag == qn("w:tab") else (el.text or "") for el in p.iter(qn("w:t"), qn("w:tab"))
+        )
         text = " ".join(text.split())
         if not text:
             continue
@@ -889,13 +952,13 @@ def _toc_sdt(title: str) -> Any:
     xml = (
         f'<w:sdt xmlns:w="{_NS["w"]}"><w:sdtPr><w:docPartObj>'
         '<w:docPartGallery w:val="Table of Contents"/><w:docPartUnique/></w:docPartObj></w:sdtPr>'
-        '<w:sdtContent>'
+        "<w:sdtContent>"
         '<w:p><w:pPr><w:pStyle w:val="TOCHeading"/></w:pPr>'
         f'<w:r><w:t xml:space="preserve">{html.escape(title, quote=False)}</w:t></w:r></w:p>'
         '<w:p><w:r><w:fldChar w:fldCharType="begin" w:dirty="true"/>'
         f'<w:instrText xml:space="preserve">{html.escape(instruction, quote=False)}</w:instrText>'
         '<w:fldChar w:fldCharType="separate"/><w:fldChar w:fldCharType="end"/></w:r></w:p>'
-        '</w:sdtContent></w:sdt>'
+        "</w:sdtContent></w:sdt>"
     )
     return parse_xml(xml.encode())
 
@@ -988,8 +1051,7 @@ def _headers(doc: Any, draft: dict | None, when: _dt.date | None) -> None:
             text = _draft_text(draft, when)
             _set_header_text(section.header, text, doc, WD_ALIGN_PARAGRAPH.LEFT, bold=True)
             if section.different_first_page_header_footer:
-                _set_header_text(section.first_page_header, text, doc, WD_ALIGN_PARAGRAPH.LEFT,
-                                 bold=True)
+                _set_header_text(section.first_page_header, text, doc, WD_ALIGN_PARAGRAPH.LEFT, bold=True)
         else:
             # running header with the report title; the cover page stays clean
             current = "".join(p.text for p in section.header.paragraphs).strip()
@@ -1005,10 +1067,23 @@ def _line_numbers(doc: Any) -> None:
             ln = OxmlElement("w:lnNumType")
             # CT_SectPr order: headerReference*, footerReference*, footnotePr, endnotePr, type,
             # pgSz, pgMar, paperSrc, pgBorders, lnNumType, pgNumType, cols, ...
-            after = {qn(t) for t in ("w:pgNumType", "w:cols", "w:formProt", "w:vAlign",
-                                     "w:noEndnote", "w:titlePg", "w:textDirection", "w:bidi",
-                                     "w:rtlGutter", "w:docGrid", "w:printerSettings",
-                                     "w:sectPrChange")}
+            after = {
+                qn(t)
+                for t in (
+                    "w:pgNumType",
+                    "w:cols",
+                    "w:formProt",
+                    "w:vAlign",
+                    "w:noEndnote",
+                    "w:titlePg",
+                    "w:textDirection",
+                    "w:bidi",
+                    "w:rtlGutter",
+                    "w:docGrid",
+                    "w:printerSettings",
+                    "w:sectPrChange",
+                )
+            }
             for i, child in enumerate(sectpr):
                 if child.tag in after:
                     sectpr.insert(i, ln)
@@ -1039,8 +1114,11 @@ def _write_deterministic_zip(data: bytes, path: Path, stamp: _dt.datetime) -> No
     """Rewrite the OOXML package with a fixed entry order and fixed timestamps, atomically."""
     date_time = (max(stamp.year, 1980), stamp.month, stamp.day, 0, 0, 0)
     with zipfile.ZipFile(io.BytesIO(data)) as src:
-        entries = {info.filename: src.read(info.filename) for info in src.infolist()
-                   if not info.filename.endswith("/")}
+        entries = {
+            info.filename: src.read(info.filename)
+            for info in src.infolist()
+            if not info.filename.endswith("/")
+        }
     names = [n for n in _FIRST_ENTRIES if n in entries]
     names += sorted(n for n in entries if n not in _FIRST_ENTRIES)
     tmp = path.with_name(path.name + ".tmp")

@@ -45,8 +45,13 @@ PROJECT_FONTS = RENDER_DIR.parent.parent / "fonts"
 FIGURE_DIR = "figuren"  # figures' SVG and CSV in the site
 IMAGE_DIR = "afbeeldingen"  # other images
 ASSET_DIR = "assets"
-FONT_FILES = ("NotoSans-Regular.ttf", "NotoSans-Bold.ttf", "NotoSans-Italic.ttf",
-              "NotoSans-BoldItalic.ttf", "OFL.txt")
+FONT_FILES = (
+    "NotoSans-Regular.ttf",
+    "NotoSans-Bold.ttf",
+    "NotoSans-Italic.ttf",
+    "NotoSans-BoldItalic.ttf",
+    "OFL.txt",
+)
 LOCALE = "nl-NL"
 
 _SITE_MARKER = ".monitor-html-site"  # marks a folder this module may empty before a rebuild
@@ -79,8 +84,7 @@ def build_html_site(markdown_path: Path, out_dir: Path, book: Any, pandoc_path: 
             if block is not None:
                 blocks[str(fig.id)] = block
         figures_json = tmp / "figures.json"
-        figures_json.write_text(json.dumps(blocks, ensure_ascii=False, sort_keys=True),
-                                encoding="utf-8")
+        figures_json.write_text(json.dumps(blocks, ensure_ascii=False, sort_keys=True), encoding="utf-8")
 
         chunk_dir = tmp / "site"
         _run_pandoc(markdown_path, chunk_dir, figures_json, book, pandoc_path)
@@ -96,8 +100,7 @@ def build_html_site(markdown_path: Path, out_dir: Path, book: Any, pandoc_path: 
 
     _copy_files(copies, out_dir)
     _write_assets(out_dir, book)
-    (out_dir / _SITE_MARKER).write_text("HTML-site van de Monitor drugscriminaliteit\n",
-                                        encoding="utf-8")
+    (out_dir / _SITE_MARKER).write_text("HTML-site van de Monitor drugscriminaliteit\n", encoding="utf-8")
     return out_dir / "index.html"
 
 
@@ -119,21 +122,28 @@ def _base_args(book: Any) -> tuple[list[str], dict[str, str] | None, str | None]
     return ["-f", "markdown", "-t", "chunkedhtml"], None, None
 
 
-def _run_pandoc(markdown_path: Path, chunk_dir: Path, figures_json: Path, book: Any,
-                pandoc_path: str) -> None:
+def _run_pandoc(
+    markdown_path: Path, chunk_dir: Path, figures_json: Path, book: Any, pandoc_path: str
+) -> None:
     args, env, cwd = _base_args(book)
     cmd = [
-        pandoc_path, str(markdown_path), *args,
-        "--lua-filter", str(SITE_FILTER),
-        "-M", f"monitor-html-figures={figures_json}",
-        "--template", str(PAGE_TEMPLATE),
+        pandoc_path,
+        str(markdown_path),
+        *args,
+        "--lua-filter",
+        str(SITE_FILTER),
+        "-M",
+        f"monitor-html-figures={figures_json}",
+        "--template",
+        str(PAGE_TEMPLATE),
         "--split-level=1",
         "--chunk-template=%i.html",
         "--figure-caption-position=above",
         "--table-caption-position=above",
         "--section-divs",
         "--wrap=none",
-        "-o", str(chunk_dir),
+        "-o",
+        str(chunk_dir),
     ]
     proc = subprocess.run(cmd, capture_output=True, env=env, cwd=cwd, check=False)
     if proc.returncode != 0:
@@ -224,7 +234,7 @@ def _figure_block(fig: Any, copies: dict[str, Path]) -> str | None:
         rel = _site_name(copies, FIGURE_DIR, svg)
         width, height = _svg_size(svg)
         size = f' width="{width}" height="{height}"' if width and height else ""
-        fallback = (f'<img class="chart-fallback" src="{_attr(rel)}" alt="{_attr(alt)}"{size}>')
+        fallback = f'<img class="chart-fallback" src="{_attr(rel)}" alt="{_attr(alt)}"{size}>'
     if spec_path is not None:
         spec = _load_spec(spec_path, alt)
         parts.append(
@@ -245,7 +255,7 @@ def _figure_block(fig: Any, copies: dict[str, Path]) -> str | None:
         )
         parts.append(
             f'<p class="chart-download"><a href="{_attr(rel_csv)}" download>'
-            f'Download de gegevens van {_text(label)} (CSV)</a></p>'
+            f"Download de gegevens van {_text(label)} (CSV)</a></p>"
         )
     return "\n".join(parts)
 
@@ -295,8 +305,13 @@ def _inline_data_urls(node: Any, spec_path: Path) -> None:
 
 def _json_for_html(value: Any) -> str:
     text = json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-    return (text.replace("&", "\\u0026").replace("<", "\\u003c").replace(">", "\\u003e")
-            .replace("\u2028", "\\u2028").replace("\u2029", "\\u2029"))
+    return (
+        text.replace("&", "\\u0026")
+        .replace("<", "\\u003c")
+        .replace(">", "\\u003e")
+        .replace("\u2028", "\\u2028")
+        .replace("\u2029", "\\u2029")
+    )
 
 
 def _svg_size(path: Path) -> tuple[str | None, str | None]:
@@ -377,8 +392,9 @@ def _csv_table(path: Path, caption: str) -> str:
         is_num = bool(values) and all(p is not None for p in parsed)
         numeric.append(is_num)
         decimals = [p for p in parsed if p and "." in p]
-        trailing_zero.append(is_num and bool(decimals) and all(p.endswith(".0") for p in decimals)
-                             and delimiter == ",")
+        trailing_zero.append(
+            is_num and bool(decimals) and all(p.endswith(".0") for p in decimals) and delimiter == ","
+        )
     out = [f"<table><caption>{_text(caption)}</caption><thead><tr>"]
     for j, name in enumerate(header):
         cls = ' class="num"' if numeric[j] and not _is_year_column(name) else ""
@@ -431,8 +447,10 @@ class _Toc:
         for _id, title, path, kind, subs in self.entries:
             if kind == "appendix" and not in_appendix:
                 in_appendix = True
-                out.append('</ul><p class="toc-group" id="toc-bijlagen">Bijlagen</p>'
-                           '<ul class="toc-list" aria-labelledby="toc-bijlagen">')
+                out.append(
+                    '</ul><p class="toc-group" id="toc-bijlagen">Bijlagen</p>'
+                    '<ul class="toc-list" aria-labelledby="toc-bijlagen">'
+                )
             here = self._page(path) == page
             current = ' aria-current="page"' if here else ""
             out.append(f'<li><a href="{_attr(self._page(path))}"{current}>{_text(title)}</a>')
@@ -446,8 +464,7 @@ class _Toc:
         return "\n".join(out)
 
     def full(self) -> str:
-        out = ['<div class="index-toc">',
-               '<h2 id="inhoudsopgave">Inhoudsopgave</h2>', "<ul>"]
+        out = ['<div class="index-toc">', '<h2 id="inhoudsopgave">Inhoudsopgave</h2>', "<ul>"]
         for _id, title, path, _kind, subs in self.entries:
             out.append(f'<li><a href="{_attr(path)}">{_text(title)}</a>')
             if subs:
@@ -497,6 +514,7 @@ def _fix_cross_page_links(text: str, name: str, anchors: dict[str, str]) -> str:
     Pandoc's chunkedhtml rewrites links to headings, but not to figures (their id sits on the
     Figure element), so references like "Figuur 2.1" from another chapter would go nowhere.
     """
+
     def repl(m: re.Match[str]) -> str:
         target = html.unescape(m.group(2))
         page = anchors.get(target)
@@ -507,20 +525,22 @@ def _fix_cross_page_links(text: str, name: str, anchors: dict[str, str]) -> str:
     return _LOCAL_HREF.sub(repl, text)
 
 
-def _finish_page(text: str, name: str, toc: _Toc, demo: str | None,
-                 copies: dict[str, Path], anchors: dict[str, str]) -> str:
+def _finish_page(
+    text: str, name: str, toc: _Toc, demo: str | None, copies: dict[str, Path], anchors: dict[str, str]
+) -> str:
     text = _fix_cross_page_links(text, name, anchors)
     text = text.replace("<!--MONITOR-TOC-->", toc.sidebar(name), 1)
     text = text.replace("<!--MONITOR-INDEX-->", toc.full() if name == "index.html" else "", 1)
-    banner = (f'<div class="demo-banner" role="note"><p>{_text(demo)}</p></div>' if demo else "")
+    banner = f'<div class="demo-banner" role="note"><p>{_text(demo)}</p></div>' if demo else ""
     text = text.replace("<!--MONITOR-DEMO-->", banner, 1)
 
     def local_image(m: re.Match[str]) -> str:
         src = html.unescape(m.group(2))
         if re.match(r"^(?:[a-z]+:|#)", src) or src.startswith(f"{FIGURE_DIR}/"):
             if src.startswith(("http://", "https://")):
-                raise MonitorError(f"{name}: afbeelding van het netwerk ({src}); de site moet "
-                                   "zonder netwerk werken")
+                raise MonitorError(
+                    f"{name}: afbeelding van het netwerk ({src}); de site moet zonder netwerk werken"
+                )
             return m.group(0)
         source = Path(src)
         if not source.is_absolute() or not source.exists():
@@ -530,8 +550,10 @@ def _finish_page(text: str, name: str, toc: _Toc, demo: str | None,
 
     text = _IMG_SRC.sub(local_image, text)
     if 'class="chart"' in text:
-        scripts = (f'<script src="{ASSET_DIR}/vega-bundle.js"></script>\n'
-                   f'<script src="{ASSET_DIR}/monitor.js"></script>')
+        scripts = (
+            f'<script src="{ASSET_DIR}/vega-bundle.js"></script>\n'
+            f'<script src="{ASSET_DIR}/monitor.js"></script>'
+        )
     else:
         scripts = ""
     text = text.replace("<!--MONITOR-SCRIPTS-->", scripts, 1)
@@ -592,9 +614,11 @@ def vega_bundle() -> str:
     import vl_convert as vlc
 
     source = vlc.javascript_bundle()
-    header = (f"/* vega {vlc.get_vega_version()}, vega-lite (latest of vl-convert "
-              f"{getattr(vlc, '__version__', '')}), vega-embed {vlc.get_vega_embed_version()}: "
-              "BSD-3-Clause, see https://github.com/vega. Bundled by vl-convert. */\n")
+    header = (
+        f"/* vega {vlc.get_vega_version()}, vega-lite (latest of vl-convert "
+        f"{getattr(vlc, '__version__', '')}), vega-embed {vlc.get_vega_embed_version()}: "
+        "BSD-3-Clause, see https://github.com/vega. Bundled by vl-convert. */\n"
+    )
     return header + "(function () {\n" + source + "\n})();\n"
 
 

@@ -57,8 +57,10 @@ def pandoc_args(book: Book, to: str) -> list[str]:
     for f in lua_filters(to):
         args += ["--lua-filter", str(f)]
     args += [
-        "--resource-path", str(book.root),
-        "-M", f"monitor-root={book.root.as_posix()}",
+        "--resource-path",
+        str(book.root),
+        "-M",
+        f"monitor-root={book.root.as_posix()}",
     ]
     return args
 
@@ -70,8 +72,9 @@ def pandoc_env(book: Book) -> dict[str, str]:
     return env
 
 
-def run_pandoc(book: Book, markdown_path: Path, to: str, output: Path,
-               extra_args: list[str] | None = None) -> Path:
+def run_pandoc(
+    book: Book, markdown_path: Path, to: str, output: Path, extra_args: list[str] | None = None
+) -> Path:
     """Run Pandoc on the combined markdown; raise MonitorError with Pandoc's message on failure."""
     cmd = [pandoc_path(), str(markdown_path), *pandoc_args(book, to), "-o", str(output), *(extra_args or [])]
     proc = subprocess.run(cmd, capture_output=True, env=pandoc_env(book), cwd=book.root, check=False)

@@ -31,10 +31,14 @@ def fonts_dir(book: Book) -> Path:
 def write_typst(book: Book, markdown_path: Path, typ_path: Path, draft: dict | None = None) -> Path:
     """Pandoc: combined markdown → Typst source with the monitor template."""
     extra = [
-        "--template", str(TYPST_TEMPLATE),
-        "--toc", "--toc-depth=2",
-        "-V", "papersize=a4",
-        "-V", f"mainfont={FONT_FAMILY}",
+        "--template",
+        str(TYPST_TEMPLATE),
+        "--toc",
+        "--toc-depth=2",
+        "-V",
+        "papersize=a4",
+        "-V",
+        f"mainfont={FONT_FAMILY}",
         "--wrap=preserve",
     ]
     if draft:
