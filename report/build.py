@@ -8,6 +8,7 @@ the last one does nothing (the inputs' hash is kept in _generated/.inputs).
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import shutil
 import tempfile
@@ -196,22 +197,7 @@ class Builder:
     def figure(self, ind: Indicator, measure, series: list[SeriesFacts], cache: Path | None) -> dict:
         fid = fig.figure_id(ind.id, measure.id)
         chart = fig.build_chart(self.registry, ind, measure, series, self.source_line(ind))
-        rows = fig._rows(self.registry, series)
-        stem = self.out / "figuren" / fid
-        spec_key = hashlib.sha256(chart.to_json(sort_keys=True).encode()).hexdigest()
-        cached = cache / "figuren" / fid if cache else None
-        if (
-            cached
-            and (cached.parent / f"{fid}.key").exists()
-            and ((cached.parent / f"{fid}.key").read_text() == spec_key)
-        ):
-            # Same spec as last build: reuse the exported files (export is the slow part).
-            stem.parent.mkdir(parents=True, exist_ok=True)
-            for suffix in (".svg", ".png", ".csv", ".vl.json", ".key"):
-                shutil.copy2(cached.with_name(fid + suffix), stem.with_name(fid + suffix))
-        else:
-            fig.export(chart, rows, stem, self.project.fonts)
-            stem.with_name(fid + ".key").write_text(spec_key)
+        self.export(fid, chart, fig._rows(self.registry, series), cache)
         figure = fig.Figure(
             id=f"fig-{fid}",
             indicator=ind.id,
@@ -317,15 +303,28 @@ class Builder:
             bron=DEMO_SOURCE if self.data.demo else "",
         )
 
+    def export(self, fid: str, chart, rows: list[dict], cache: Path | None) -> None:
+        """SVG, PNG, CSV and spec of a figure; reused from the last build when the spec is the same."""
+        stem = self.out / "figuren" / fid
+        spec = fig.spec_of(chart)
+        spec_key = hashlib.sha256(json.dumps([spec, rows], sort_keys=True).encode()).hexdigest()
+        key_file = cache / "figuren" / f"{fid}.key" if cache else None
+        if key_file and key_file.exists() and key_file.read_text() == spec_key:
+            # Exporting is the slow part of a build; an unchanged figure is copied.
+            stem.parent.mkdir(parents=True, exist_ok=True)
+            for suffix in (".svg", ".png", ".csv", ".vl.json", ".key"):
+                shutil.copy2(key_file.with_name(fid + suffix), stem.with_name(fid + suffix))
+            return
+        # Exported together at the end of the build, on every core.
+        self._exports.append((spec, rows, str(stem), spec_key))
+
     def samenhang_figure(self, top: str, name: str, series: list[SeriesFacts]) -> dict | None:
         if not series:
             return None
         fid = f"samenhang-{top}".replace("_", "-")
         source = "zie de afzonderlijke indicatoren" + (f". {DEMO_SOURCE}" if self.data.demo else "")
         chart = fig.samenhang_chart(self.registry, series, source)
-        fig.export(
-            chart, fig.samenhang_rows(series, self.registry), self.out / "figuren" / fid, self.project.fonts
-        )
+        self.export(fid, chart, fig.samenhang_rows(series, self.registry), self._cache)
         first = min(s.points[0].year for s in series)
         last = max(s.points[-1].year for s in series)
         figure = fig.Figure(
@@ -461,7 +460,8 @@ class Builder:
 
     # -- everything ------------------------------------------------------------------------
     def run(self, cache: Path | None, progress: Progress) -> None:
-        fig.register_fonts(self.project.fonts)
+        self._cache = cache
+        self._exports: list[tuple] = []
         for ind in self.registry.indicators:
             progress(f"indicator {ind.number}: {ind.id}")
             self.write(f"indicatoren/{ind.id}.md", self.indicator_block(ind, cache))
@@ -485,6 +485,9 @@ class Builder:
             "demo-notice": DEMO_NOTICE_NL if self.data.demo else "",
         }
         self.write("metadata.yml", yaml.safe_dump(meta, allow_unicode=True, sort_keys=True))
+        if self._exports:
+            progress(f"figuren ({len(self._exports)})")
+            fig.export_all(self._exports, self.project.fonts)
         self.check_generated_text()
 
     def check_generated_text(self) -> None:

@@ -248,8 +248,13 @@ def figure_csv(rows: list[dict]) -> str:
     return buf.getvalue()
 
 
-def export(chart: alt.TopLevelMixin, rows: list[dict], out_stem: Path, font_dir: Path) -> None:
-    spec = chart.to_dict()
+def spec_of(chart: alt.TopLevelMixin) -> dict:
+    """The Vega-Lite spec. Altair's schema validation is skipped: it costs more than drawing
+    (about 0.2 s a chart); tests/test_figures.py validates the specs instead."""
+    return chart.to_dict(validate=False)
+
+
+def export(spec: dict, rows: list[dict], out_stem: Path, font_dir: Path) -> None:
     locale = vlc.get_format_locale("nl-NL")
     svg = vlc.vegalite_to_svg(spec, format_locale=locale)
     # Rasterising the SVG is 4× faster than running Vega again for the PNG.
@@ -373,3 +378,18 @@ def samenhang_alt(registry: Registry, market: str, series: list[SeriesFacts]) ->
             f"naar {numbers.number(b.value, unit.decimals)} in {b.year}."
         )
     return " ".join(parts)
+
+
+def _export_task(task: tuple) -> None:
+    spec, rows, stem, key = task
+    export(spec, rows, Path(stem), Path())
+    Path(stem).with_name(Path(stem).name + ".key").write_text(key)
+
+
+def export_all(tasks: list[tuple], font_dir: Path) -> None:
+    """Export the figures of a build. Serial on purpose: vl-convert keeps Python's lock while it
+    draws (threads gained nothing, measured), and process pools need an importable main module
+    ('spawn') or are unsafe with vl-convert's threads ('fork')."""
+    register_fonts(font_dir)
+    for task in tasks:
+        _export_task(task)
