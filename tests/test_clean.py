@@ -140,3 +140,16 @@ def test_trace_leads_from_a_number_to_its_raw_file_and_rows(cleaned):
     assert _rows_again(Project(root), row) == s.rows
     with pytest.raises(MonitorError, match="no clean number"):
         trace(Project(root), "hennepkwekerijen", 1999)
+
+
+def test_row_numbers_in_record_files_survive_blank_lines(project_copy):
+    from report.clean import CleanFailed
+
+    path = project_copy / "data" / "raw" / "kmar" / "inbeslagnames_kmar_2012-2024.csv"
+    lines = path.read_bytes().split(b"\r\n")
+    lines.insert(3, b"")  # a blank line after row 3: readers skip it, row numbers must not drift
+    lines[9] = lines[9].rsplit(b";", 1)[0] + b";pond"  # row 10 as the file shows it
+    path.write_bytes(b"\r\n".join(lines))
+    with pytest.raises(CleanFailed) as err:
+        clean(Project(project_copy))
+    assert "inbeslagnames_kmar_2012-2024.csv, row 10, column 'Eenheid': found 'pond'" in str(err.value)

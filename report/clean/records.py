@@ -17,6 +17,7 @@ from __future__ import annotations
 import codecs
 import csv
 import datetime as dt
+import io
 import mmap
 import re
 import unicodedata
@@ -83,7 +84,7 @@ def read_records(path: Path, rel: str, src: Source, problems: ProblemList) -> pd
         last = frame.iloc[:, -1]
         if (last.isna() | last.eq("")).any() and _field_count_problems(path, rel, src, problems):
             return None
-    frame.index = pd.RangeIndex(src.skip_rows + 2, src.skip_rows + 2 + len(frame))  # spreadsheet rows
+    frame.index = _row_numbers(path, src, len(frame))  # the rows as a spreadsheet numbers them
     short = frame.isna().any(axis=1)
     if short.any():
         # pandas (before 3) fills missing fields with NaN: a row with fewer fields than the header
@@ -100,6 +101,26 @@ def read_records(path: Path, rel: str, src: Source, problems: ProblemList) -> pd
             )
         return None
     return frame
+
+
+_BLANK_LINE = re.compile(rb"\n[ \t\r]*\n")
+
+
+def _row_numbers(path: Path, src: Source, n: int) -> pd.Index:
+    """Row numbers of the data rows. Both readers skip blank lines, so after one the numbers
+    would drift; a file with blank lines is counted line by line (a search finds them fast)."""
+    first = src.skip_rows + 2
+    plain = pd.RangeIndex(first, first + n)
+    with path.open("rb") as f, mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as data:
+        if _BLANK_LINE.search(data) is None:
+            return plain
+        numbers = [
+            i
+            for i, line in enumerate(io.BytesIO(data).read().splitlines(), start=1)
+            if i >= first and line.strip()
+        ]
+    # A quoted value over several lines would make the count wrong: then keep the plain numbers.
+    return pd.Index(numbers) if len(numbers) == n else plain
 
 
 def _read_with_pandas(path: Path, rel: str, src: Source, problems: ProblemList) -> pd.DataFrame | None:
