@@ -213,18 +213,31 @@ def alt_text(registry: Registry, indicator: Indicator, measure: Measure, series:
     return " ".join(parts)
 
 
+def measure_words(registry: Registry, measure: Measure) -> str:
+    """'aantal inbeslagnames van grote hoeveelheden (kg)': the measure's label without its article,
+    with the unit unless the label names it or it is a count."""
+    unit = registry.unit_by_id[measure.unit]
+    label = measure.label.nl
+    for article in ("het ", "de "):
+        if label.startswith(article):
+            label = label[len(article) :]
+    return label if unit.kind == "count" or unit.symbol.nl in label else f"{label} ({unit.symbol.nl})"
+
+
 def caption(registry: Registry, indicator: Indicator, measure: Measure, series: list[SeriesFacts]) -> str:
+    """Names the measure in words, so two figures of one indicator never share a caption."""
     first = min(s.points[0].year for s in series)
     last = max(s.points[-1].year for s in series)
-    unit = registry.unit_by_id[measure.unit]
     split = (
         " per stad en drugsmarkt"
         if len(indicator.regions) > 1
         else (" per drugsmarkt" if len({s.market for s in series}) > 1 else "")
     )
-    return f"{indicator.title.nl}: {lower_first(measure.axis.nl)}{split}, {first}–{last}" + (
-        "" if unit.kind == "count" or unit.symbol.nl in measure.axis.nl else f" ({unit.symbol.nl})"
-    )
+    if len(indicator.measures) == 1:
+        unit = registry.unit_by_id[measure.unit]
+        unit_txt = "" if unit.kind == "count" else f" ({unit.symbol.nl})"
+        return f"{indicator.title.nl}{unit_txt}{split}, {first}–{last}"
+    return f"{indicator.title.nl}: {measure_words(registry, measure)}{split}, {first}–{last}"
 
 
 def lower_first(text: str) -> str:
@@ -281,15 +294,8 @@ def register_fonts(font_dir: Path) -> None:
 def panel_title(registry: Registry, s: SeriesFacts, with_market: bool = False) -> str:
     """'1. aantal inbeslagnames van grote hoeveelheden' — the measure's own words, no article."""
     ind = registry.indicator_by_id[s.indicator]
-    measure = ind.measure(s.measure)
-    unit = registry.unit_by_id[measure.unit]
-    label = measure.label.nl
-    for article in ("het ", "de "):
-        if label.startswith(article):
-            label = label[len(article) :]
-    unit_txt = "" if unit.kind == "count" or unit.symbol.nl in label else f" ({unit.symbol.nl})"
     market = f" | {registry.market_by_id[s.market].name.nl}" if with_market else ""
-    return f"{ind.number}. {label}{unit_txt}{market}"
+    return f"{ind.number}. {measure_words(registry, ind.measure(s.measure))}{market}"
 
 
 def samenhang_chart(registry: Registry, series: list[SeriesFacts], source_line: str) -> alt.TopLevelMixin:
