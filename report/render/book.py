@@ -44,20 +44,6 @@ APPENDIX_PREFIX = "Bijlage"
 # reader so that automatic heading ids match the ids numbered here).
 PANDOC_FROM = "markdown"
 
-MONTHS_NL = (
-    "januari",
-    "februari",
-    "maart",
-    "april",
-    "mei",
-    "juni",
-    "juli",
-    "augustus",
-    "september",
-    "oktober",
-    "november",
-    "december",
-)
 
 _SHORTCODE = re.compile(r"(\{\{\{<|\{\{<)\s*(.*?)\s*(>\}\}\}|>\}\})")
 _FENCE = re.compile(r"^\s*(`{3,}|~{3,})")
@@ -240,8 +226,9 @@ def _flatten_chapters(items: Any, where: str) -> list[str]:
 
 
 def format_date_nl(iso: str) -> str:
-    d = _dt.date.fromisoformat(iso)
-    return f"{d.day} {MONTHS_NL[d.month - 1]} {d.year}"
+    from report.numbers import long_date
+
+    return long_date(_dt.date.fromisoformat(iso))
 
 
 def _as_text(value: Any) -> str:

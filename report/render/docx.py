@@ -35,6 +35,7 @@ from docx.oxml.ns import qn
 from docx.shared import Cm, Pt, RGBColor, Twips
 
 from report.errors import MonitorError
+from report.numbers import long_date
 
 # --- house style --------------------------------------------------------------------------
 FONT = "Verdana"  # a font Word users have; the open font (Noto Sans) is for PDF and HTML
@@ -54,20 +55,6 @@ TOC_TITLE_NL = "Inhoudsopgave"
 _FIRST_ENTRIES = ("[Content_Types].xml", "_rels/.rels")
 _EPOCH = _dt.datetime(1980, 1, 1)  # earliest zip timestamp: the fallback "no date known"
 
-_NL_MONTHS = [
-    "januari",
-    "februari",
-    "maart",
-    "april",
-    "mei",
-    "juni",
-    "juli",
-    "augustus",
-    "september",
-    "oktober",
-    "november",
-    "december",
-]
 
 # Namespaces used in raw XPath queries.
 _NS = {
@@ -967,7 +954,7 @@ def _toc_sdt(title: str) -> Any:
 
 
 def _format_date_nl(value: _dt.date) -> str:
-    return f"{value.day} {_NL_MONTHS[value.month - 1]} {value.year}"
+    return long_date(value)
 
 
 def _parse_date(value: Any) -> _dt.date | None:
@@ -982,8 +969,9 @@ def _parse_date(value: Any) -> _dt.date | None:
     if m:
         return _dt.date(int(m[1]), int(m[2]), int(m[3]))
     m = re.fullmatch(r"(\d{1,2})\s+([a-z]+)\s+(\d{4})", text.lower())
-    if m and m[2] in _NL_MONTHS:
-        return _dt.date(int(m[3]), _NL_MONTHS.index(m[2]) + 1, int(m[1]))
+    months = [long_date(_dt.date(2000, i, 1)).split()[1] for i in range(1, 13)]
+    if m and m[2] in months:
+        return _dt.date(int(m[3]), months.index(m[2]) + 1, int(m[1]))
     return None
 
 
