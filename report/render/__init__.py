@@ -92,57 +92,71 @@ def render(
 
 
 def _render_embedded(book, fmts: tuple[str, ...], tmp: Path, draft: dict | None) -> dict[str, Path]:
-    from report.render.pandoc import pandoc_path, run_pandoc
+    """The formats side by side: most of each is Pandoc or Typst, which run outside Python's lock,
+    so on two cores the three formats take little longer than the slowest one."""
+    from concurrent.futures import ThreadPoolExecutor
 
     work = tmp / "work"
     work.mkdir()
     markdown_path = work / "book.md"
     markdown_path.write_text(book.markdown, encoding="utf-8")
-    staged: dict[str, Path] = {}
+    jobs = {"pdf": _embedded_pdf, "docx": _embedded_docx, "html": _embedded_html}
+    with ThreadPoolExecutor(max_workers=len(fmts)) as pool:
+        futures = {fmt: pool.submit(jobs[fmt], book, markdown_path, tmp, draft) for fmt in fmts}
+        # .result() re-raises a format's error; the pool waits for the others before cleaning up.
+        return {fmt: futures[fmt].result() for fmt in fmts}
 
-    if "pdf" in fmts:
-        from report.render.pdf import render_pdf
 
-        staged["pdf"] = render_pdf(book, markdown_path, work, draft)
+def _embedded_pdf(book, markdown_path: Path, tmp: Path, draft: dict | None) -> Path:
+    from report.render.pdf import render_pdf
 
-    if "docx" in fmts:
-        from report.render.docx import postprocess_docx, write_reference_docx
+    out = tmp / "pdf"
+    out.mkdir()
+    return render_pdf(book, markdown_path, out, draft)
 
-        reference = work / "reference.docx"
-        write_reference_docx(reference)
-        docx_path = work / f"{book.output_stem}.docx"
-        cover = []
-        if book.demo_notice:
-            # On the title page, under the title block: the data are fictitious.
-            cover = ["-M", f"abstract={book.demo_notice}", "-M", "abstract-title=Let op"]
-        run_pandoc(
-            book,
-            markdown_path,
-            "docx",
-            docx_path,
-            [
-                "--reference-doc",
-                str(reference),
-                "--toc",
-                "--toc-depth=2",
-                "-M",
-                "toc-title=Inhoudsopgave",
-                *cover,
-            ],
-        )
-        postprocess_docx(docx_path, book.figures, draft, date=book.date, lang=book.lang)
-        staged["docx"] = docx_path
 
-    if "html" in fmts:
-        from report.render.html import build_html_site
+def _embedded_docx(book, markdown_path: Path, tmp: Path, draft: dict | None) -> Path:
+    from report.render.docx import postprocess_docx, write_reference_docx
+    from report.render.pandoc import run_pandoc
 
-        site = tmp / "html"
-        site.mkdir()
-        index = build_html_site(markdown_path, site, book, pandoc_path())
-        if not Path(index).is_file():
-            raise MonitorError(f"The HTML site has no index.html ({index})")
-        staged["html"] = site
-    return staged
+    out = tmp / "docx"
+    out.mkdir()
+    reference = out / "reference.docx"
+    write_reference_docx(reference)
+    docx_path = out / f"{book.output_stem}.docx"
+    cover = []
+    if book.demo_notice:
+        # On the title page, under the title block: the data are fictitious.
+        cover = ["-M", f"abstract={book.demo_notice}", "-M", "abstract-title=Let op"]
+    run_pandoc(
+        book,
+        markdown_path,
+        "docx",
+        docx_path,
+        [
+            "--reference-doc",
+            str(reference),
+            "--toc",
+            "--toc-depth=2",
+            "-M",
+            "toc-title=Inhoudsopgave",
+            *cover,
+        ],
+    )
+    postprocess_docx(docx_path, book.figures, draft, date=book.date, lang=book.lang)
+    return docx_path
+
+
+def _embedded_html(book, markdown_path: Path, tmp: Path, draft: dict | None) -> Path:
+    from report.render.html import build_html_site
+    from report.render.pandoc import pandoc_path
+
+    site = tmp / "html"
+    site.mkdir()
+    index = build_html_site(markdown_path, site, book, pandoc_path())
+    if not Path(index).is_file():
+        raise MonitorError(f"The HTML site has no index.html ({index})")
+    return site
 
 
 def _render_quarto(book, fmts: tuple[str, ...], tmp: Path, draft: dict | None) -> dict[str, Path]:
