@@ -274,7 +274,7 @@ class Builder:
                                 "nummer": ind.number,
                                 "id": ind.id,
                                 "indicator": ind.title.nl,
-                                "maat": measure.axis.nl,
+                                "maat": fig.measure_words(self.registry, measure),
                                 "markt": name,
                                 "jaar": c["jaar"],
                                 "waarde": c["waarde"] + ("*" if c["voorlopig"] else ""),
