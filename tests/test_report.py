@@ -260,3 +260,16 @@ def test_html_report_has_no_serious_accessibility_violations(rendered, browser):
         finally:
             page.close()
     assert not problems, problems
+
+
+def test_build_info_records_the_toolchain_versions_without_machine_facts(rendered):
+    import json
+    from importlib.metadata import version
+
+    info = json.loads((rendered / "_book" / "build-info.json").read_text(encoding="utf-8"))
+    assert info["formats"] == ["docx", "html", "pdf"]
+    assert re.fullmatch(r"\d+\.\d+(\.\d+)*", info["pandoc"])
+    for dist in ("pandas", "altair", "vl-convert-python", "typst", "pypandoc-binary"):
+        assert info["packages"][dist] == version(dist)
+    text = json.dumps(info)
+    assert str(rendered) not in text and "/root" not in text and "/home" not in text

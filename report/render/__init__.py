@@ -29,6 +29,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from report.errors import MonitorError
+from report.render.build_info import write_build_info
 
 FORMATS = ("pdf", "docx", "html")
 ENGINES = ("embedded", "quarto")
@@ -83,7 +84,9 @@ def render(
             staged = _render_embedded(book, fmts, tmp, draft_dict)
         else:
             staged = _render_quarto(book, fmts, tmp, draft_dict)
-        return _publish(staged, target, book.output_file)
+        outputs = _publish(staged, target, book.output_file)
+        write_build_info(target, engine, list(outputs))
+        return outputs
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
