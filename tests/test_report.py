@@ -170,6 +170,20 @@ def rendered_copy(rendered, tmp_path) -> Path:
     return dest
 
 
+def test_a_clone_elsewhere_renders_byte_identical_outputs_without_machine_paths(rendered, rendered_copy):
+    """Two clones on two machines (here: two folders) give the same bytes; no path leaks in."""
+    render(rendered_copy)
+    for fmt, path in _outputs(rendered).items():
+        other = _outputs(rendered_copy)[fmt]
+        assert _digest(other if fmt != "html" else other.parent) == _digest(
+            path if fmt != "html" else path.parent
+        ), fmt
+    with zipfile.ZipFile(_outputs(rendered_copy)["docx"]) as z:
+        for name in z.namelist():
+            data = z.read(name)
+            assert str(rendered_copy).encode() not in data and str(rendered).encode() not in data, name
+
+
 def _break(root: Path, what: str) -> None:
     if what == "include":
         ch = root / "chapters" / "04-handel.qmd"

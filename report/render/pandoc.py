@@ -56,19 +56,18 @@ def pandoc_args(book: Book, to: str) -> list[str]:
     args = ["-f", PANDOC_FROM, "-t", to]
     for f in lua_filters(to):
         args += ["--lua-filter", str(f)]
-    args += [
-        "--resource-path",
-        str(book.root),
-        "-M",
-        f"monitor-root={book.root.as_posix()}",
-    ]
+    # The project root reaches the filters through the environment (MONITOR_ROOT), not the
+    # metadata: Pandoc copies metadata into the DOCX's custom properties, and a machine path
+    # there would make two clones' reports differ (and tell readers where the author works).
+    args += ["--resource-path", str(book.root)]
     return args
 
 
 def pandoc_env(book: Book) -> dict[str, str]:
-    """Environment for Pandoc: SOURCE_DATE_EPOCH fixes the dates Pandoc writes (DOCX)."""
+    """Environment for Pandoc: SOURCE_DATE_EPOCH fixes the dates Pandoc writes (DOCX); MONITOR_ROOT."""
     env = dict(os.environ)
     env["SOURCE_DATE_EPOCH"] = str(book.source_date_epoch)
+    env["MONITOR_ROOT"] = book.root.as_posix()
     return env
 
 

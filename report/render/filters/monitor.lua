@@ -20,7 +20,7 @@ local STYLE_BRON = "Bronvermelding"
 local STYLE_CALLOUT = "Kanttekening"
 local STYLE_DEMO = "Demo"
 
-local root = nil
+local root = os.getenv("MONITOR_ROOT")  -- set by the embedded engine
 
 local function is_docx()
   return FORMAT == "docx" or FORMAT:match("^docx") ~= nil

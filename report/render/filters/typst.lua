@@ -7,7 +7,7 @@ PDF/UA-1. So figures are written here as raw Typst:
     #figure(image("/_generated/figuren/x.svg", alt: "..."), caption: [Figuur 2.1: ...],
             kind: image, numbering: none) <fig-x>
 
-Paths are made relative to the Typst root (the project root, passed as `monitor-root`):
+Paths are made relative to the Typst root (the project root, from MONITOR_ROOT or `monitor-root`):
 Typst reads "/x" as "x under the root". Also:
 
 * callouts (.callout, titled by crossref.lua) → #monitor-callout(title: [...], kind: "note")[...]
@@ -17,7 +17,7 @@ Typst reads "/x" as "x under the root". Also:
 * standalone images outside figures get alt text too.
 ]]
 
-local root = nil
+local root = os.getenv("MONITOR_ROOT")  -- set by the embedded engine
 
 local function typst_string(s)
   s = s:gsub("\\", "\\\\"):gsub('"', '\\"'):gsub("\n", " "):gsub("\r", "")
