@@ -196,7 +196,7 @@ class Builder:
 
     def figure(self, ind: Indicator, measure, series: list[SeriesFacts], cache: Path | None) -> dict:
         fid = fig.figure_id(ind.id, measure.id)
-        chart = fig.build_chart(self.registry, ind, measure, series, self.source_line(ind))
+        chart = fig.build_chart(self.registry, ind, measure, series)
         self.export(fid, chart, fig._rows(self.registry, series), cache)
         figure = fig.Figure(
             id=f"fig-{fid}",
@@ -322,8 +322,7 @@ class Builder:
         if not series:
             return None
         fid = f"samenhang-{top}".replace("_", "-")
-        source = "zie de afzonderlijke indicatoren" + (f". {DEMO_SOURCE}" if self.data.demo else "")
-        chart = fig.samenhang_chart(self.registry, series, source)
+        chart = fig.samenhang_chart(self.registry, series)
         self.export(fid, chart, fig.samenhang_rows(series, self.registry), self._cache)
         first = min(s.points[0].year for s in series)
         last = max(s.points[-1].year for s in series)
@@ -331,7 +330,7 @@ class Builder:
             id=f"fig-{fid}",
             indicator="",
             measure="",
-            caption=f"{name[0].upper()}{name[1:]}: de indicatoren naast elkaar, {first}–{last}",
+            caption=f"{name[0].upper()}{name[1:]}: de indicatoren naast elkaar, {fig.year_span(first, last)}",
             alt=fig.samenhang_alt(self.registry, name, series),
             stem=f"/_generated/figuren/{fid}",
         )
