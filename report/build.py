@@ -30,11 +30,12 @@ from report.text import TextWriter, find_causal_words
 DEMO_NOTICE_NL = "Fictieve demonstratiegegevens: de cijfers in dit rapport zijn verzonnen."
 DEMO_NOTICE_EN = "Fictitious demonstration data: the figures in this report are invented."
 DEMO_SOURCE = "Fictieve demonstratiegegevens"
-QUALITY_NL = {
-    "groen": "groen (periodiek beschikbaar, voldoende kwaliteit)",
-    "geel": "geel (periodiek beschikbaar, beperkte kwaliteit)",
-    "oranje": "oranje (niet periodiek beschikbaar, beperkte kwaliteit)",
+QUALITY_MEANING_NL = {
+    "groen": "periodiek beschikbaar, voldoende kwaliteit",
+    "geel": "periodiek beschikbaar, beperkte kwaliteit",
+    "oranje": "niet periodiek beschikbaar, beperkte kwaliteit",
 }
+QUALITY_NL = {q: f"{q} ({meaning})" for q, meaning in QUALITY_MEANING_NL.items()}
 
 Progress = Callable[[str], None]
 
@@ -140,6 +141,7 @@ class Builder:
             "definitie": ind.definition.nl,
             "kwaliteit": ind.quality,
             "kwaliteit_tekst": QUALITY_NL[ind.quality],
+            "kwaliteit_uitleg": QUALITY_MEANING_NL[ind.quality],
             "kwaliteit_toelichting": ind.quality_note.nl,
             "frequentie": ind.frequency.nl,
             "bron": self.source_line(ind),
@@ -341,7 +343,9 @@ class Builder:
         themes = []
         for theme in self.registry.themes:
             themes.append({"titel": theme.title.nl, "indicatoren": self.registry.indicators_of(theme.id)})
-        return self.writer.render("nl/overzicht.md.j2", themas=themes, kwaliteit=QUALITY_NL)
+        return self.writer.render(
+            "nl/overzicht.md.j2", themas=themes, kwaliteit=QUALITY_NL, betekenis=QUALITY_MEANING_NL
+        )
 
     def appendix_definitions(self) -> str:
         items = []
@@ -351,6 +355,7 @@ class Builder:
                     "ind": ind,
                     "thema": self.registry.theme_by_id[ind.theme].title.nl,
                     "kwaliteit_tekst": QUALITY_NL[ind.quality],
+                    "kwaliteit_uitleg": QUALITY_MEANING_NL[ind.quality],
                     "maten": [
                         {
                             "label": m.label.nl,
