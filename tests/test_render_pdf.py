@@ -161,7 +161,7 @@ def test_draft_pdf_is_marked(tmp_path: Path):
     root = copy_mini(tmp_path / "mini_book")
     pdf = render(root, formats=("pdf",), draft=True)["pdf"]
     text = run("pdftotext", str(pdf), "-")
-    assert "CONCEPT" in text and "2025-" in text
+    assert "CONCEPT" in text and "30 juni 2025" in text and "2025-06-30" not in text
 
 
 # --- atomic _book ---------------------------------------------------------------------------
