@@ -26,6 +26,7 @@ from report.render import render
 FIXTURE = Path(__file__).parent / "fixtures" / "mini_book"
 SNAPSHOTS = Path(__file__).parent / "snapshots"
 UPDATE = os.environ.get("UPDATE_SNAPSHOTS") == "1"
+UPDATE_COMMAND = "UPDATE_SNAPSHOTS=1 python -m pytest tests/test_snapshots.py"
 
 
 @pytest.fixture(scope="module")
@@ -81,7 +82,7 @@ def check_snapshot(name: str, actual: str) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(actual, encoding="utf-8", newline="\n")
         return
-    assert path.exists(), f"{path} is missing: run UPDATE_SNAPSHOTS=1 python -m pytest tests/test_snapshots.py"
+    assert path.exists(), f"{path} is missing: run {UPDATE_COMMAND}"
     expected = path.read_text(encoding="utf-8")
     if actual != expected:
         diff = "".join(
@@ -92,8 +93,8 @@ def check_snapshot(name: str, actual: str) -> None:
             )[:120]
         )
         pytest.fail(
-            f"{name} differs from the snapshot. If the change is meant, run "
-            f"UPDATE_SNAPSHOTS=1 python -m pytest tests/test_snapshots.py and commit it.\n{diff}",
+            f"{name} differs from the snapshot. If the change is meant, run {UPDATE_COMMAND} "
+            f"and commit it.\n{diff}",
             pytrace=False,
         )
 
@@ -121,8 +122,7 @@ def test_snapshots_are_deterministic(outputs, tmp_path: Path):
     # another copy elsewhere renders to the same snapshots (else they could never be compared)
     other = Path(shutil.copytree(FIXTURE, tmp_path / "elders" / "mini_book"))
     again = render(other, formats=("pdf", "docx", "html"))
-    assert _normalise(pdf_text(again["pdf"]), other) == _normalise(pdf_text(outputs["pdf"]), outputs["root"])
-    assert _normalise(docx_xml(again["docx"]), other) == _normalise(docx_xml(outputs["docx"]), outputs["root"])
-    assert _normalise(html_main(again["html"].parent), other) == _normalise(
-        html_main(outputs["html"]), outputs["root"]
-    )
+    first = outputs["root"]
+    assert _normalise(pdf_text(again["pdf"]), other) == _normalise(pdf_text(outputs["pdf"]), first)
+    assert _normalise(docx_xml(again["docx"]), other) == _normalise(docx_xml(outputs["docx"]), first)
+    assert _normalise(html_main(again["html"].parent), other) == _normalise(html_main(outputs["html"]), first)
