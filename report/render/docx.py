@@ -999,7 +999,10 @@ def _complete_title_page(body: Any, path: Path) -> None:
         para = _title_paragraph("Uitgever", publisher)
         last.addnext(para)
         last = para
-    last.addnext(parse_xml(f'<w:p xmlns:w="{_NS["w"]}"><w:r><w:br w:type="page"/></w:r></w:p>'))
+    following = last.getnext()
+    breaks = [] if following is None else following.iter(qn("w:br"))
+    if not any(br.get(qn("w:type")) == "page" for br in breaks):
+        last.addnext(parse_xml(f'<w:p xmlns:w="{_NS["w"]}"><w:r><w:br w:type="page"/></w:r></w:p>'))
 
 
 def _para_style(p: Any) -> str | None:
