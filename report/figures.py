@@ -388,6 +388,12 @@ def samenhang_chart(registry: Registry, series: list[SeriesFacts]) -> alt.TopLev
         base.mark_point(size=30, strokeWidth=1.5, color=LINTBLAUW)
         .encode(
             fill=alt.condition(alt.datum.status == "voorlopig", alt.value("white"), alt.value(LINTBLAUW)),
+            # an open diamond, as the key under the chart says (and as in the indicator figures)
+            shape=alt.Shape(
+                "status:N",
+                scale=alt.Scale(domain=["definitief", "voorlopig"], range=["circle", "diamond"]),
+                legend=None,
+            ),
             tooltip=[
                 alt.Tooltip("paneel:N", title="Indicator"),
                 alt.Tooltip("jaar:Q", title="Jaar", format="d"),

@@ -301,6 +301,9 @@ def _paragraph_styles(doc: Any) -> None:
     edition = _style(doc, "Editie", base="Normal")
     _font(edition, size=14, color=LINTBLAUW, bold=True)
     _spacing(edition, before=0, after=6)
+    # The demo notice ("Let op" + text, Pandoc's abstract) flush left like the rest of the page.
+    for name in ("Abstract Title", "Abstract"):
+        _named(doc, name).paragraph_format.alignment = WD_ALIGN_PARAGRAPH.LEFT
     publisher = _style(doc, "Uitgever", base="Normal")
     _font(publisher, size=9, color=LINTBLAUW, bold=True)
     _spacing(publisher, before=60, after=0)
