@@ -30,11 +30,12 @@ from report.text import TextWriter, find_causal_words
 DEMO_NOTICE_NL = "Fictieve demonstratiegegevens: de cijfers in dit rapport zijn verzonnen."
 DEMO_NOTICE_EN = "Fictitious demonstration data: the figures in this report are invented."
 DEMO_SOURCE = "Fictieve demonstratiegegevens"
-QUALITY_NL = {
-    "groen": "groen (periodiek beschikbaar, voldoende kwaliteit)",
-    "geel": "geel (periodiek beschikbaar, beperkte kwaliteit)",
-    "oranje": "oranje (niet periodiek beschikbaar, beperkte kwaliteit)",
+QUALITY_MEANING_NL = {
+    "groen": "periodiek beschikbaar, voldoende kwaliteit",
+    "geel": "periodiek beschikbaar, beperkte kwaliteit",
+    "oranje": "niet periodiek beschikbaar, beperkte kwaliteit",
 }
+QUALITY_NL = {q: f"{q} ({meaning})" for q, meaning in QUALITY_MEANING_NL.items()}
 
 Progress = Callable[[str], None]
 
@@ -140,6 +141,7 @@ class Builder:
             "definitie": ind.definition.nl,
             "kwaliteit": ind.quality,
             "kwaliteit_tekst": QUALITY_NL[ind.quality],
+            "kwaliteit_uitleg": QUALITY_MEANING_NL[ind.quality],
             "kwaliteit_toelichting": ind.quality_note.nl,
             "frequentie": ind.frequency.nl,
             "bron": self.source_line(ind),
@@ -196,7 +198,7 @@ class Builder:
 
     def figure(self, ind: Indicator, measure, series: list[SeriesFacts], cache: Path | None) -> dict:
         fid = fig.figure_id(ind.id, measure.id)
-        chart = fig.build_chart(self.registry, ind, measure, series, self.source_line(ind))
+        chart = fig.build_chart(self.registry, ind, measure, series)
         self.export(fid, chart, fig._rows(self.registry, series), cache)
         figure = fig.Figure(
             id=f"fig-{fid}",
@@ -322,8 +324,7 @@ class Builder:
         if not series:
             return None
         fid = f"samenhang-{top}".replace("_", "-")
-        source = "zie de afzonderlijke indicatoren" + (f". {DEMO_SOURCE}" if self.data.demo else "")
-        chart = fig.samenhang_chart(self.registry, series, source)
+        chart = fig.samenhang_chart(self.registry, series)
         self.export(fid, chart, fig.samenhang_rows(series, self.registry), self._cache)
         first = min(s.points[0].year for s in series)
         last = max(s.points[-1].year for s in series)
@@ -331,7 +332,7 @@ class Builder:
             id=f"fig-{fid}",
             indicator="",
             measure="",
-            caption=f"{name[0].upper()}{name[1:]}: de indicatoren naast elkaar, {first}–{last}",
+            caption=f"{name[0].upper()}{name[1:]}: de indicatoren naast elkaar, {fig.year_span(first, last)}",
             alt=fig.samenhang_alt(self.registry, name, series),
             stem=f"/_generated/figuren/{fid}",
         )
@@ -342,7 +343,9 @@ class Builder:
         themes = []
         for theme in self.registry.themes:
             themes.append({"titel": theme.title.nl, "indicatoren": self.registry.indicators_of(theme.id)})
-        return self.writer.render("nl/overzicht.md.j2", themas=themes, kwaliteit=QUALITY_NL)
+        return self.writer.render(
+            "nl/overzicht.md.j2", themas=themes, kwaliteit=QUALITY_NL, betekenis=QUALITY_MEANING_NL
+        )
 
     def appendix_definitions(self) -> str:
         items = []
@@ -352,6 +355,7 @@ class Builder:
                     "ind": ind,
                     "thema": self.registry.theme_by_id[ind.theme].title.nl,
                     "kwaliteit_tekst": QUALITY_NL[ind.quality],
+                    "kwaliteit_uitleg": QUALITY_MEANING_NL[ind.quality],
                     "maten": [
                         {
                             "label": m.label.nl,

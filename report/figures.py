@@ -2,7 +2,8 @@
 
 Each figure is written as SVG (PDF and HTML), PNG (DOCX), its data as CSV and its Vega-Lite
 spec (interactive HTML chart). Provisional values are open circles, series breaks a dashed
-rule, missing years a gap in the line; the source line sits under the chart.
+rule, missing years a gap in the line. The source line is not part of the image: it stands under the
+figure as text ("Bron: ..."), in every format.
 """
 
 from __future__ import annotations
@@ -39,6 +40,66 @@ class Figure:
 
 def figure_id(indicator: str, measure: str) -> str:
     return f"{indicator}-{measure}".replace("_", "-")
+
+
+YEAR_LABEL_PX = 33  # a label "2024" at 11 px plus the gap to its neighbour
+
+
+def year_span(first: int, last: int) -> str:
+    """'2012–2024', or '2025' for a series of one year."""
+    return str(first) if first == last else f"{first}–{last}"
+
+
+def year_axis(first: int, last: int, width: int) -> alt.X:
+    """Whole years, a tick every year, a label every year or every few years as the width allows
+    (counted back from the latest year, so that one is always labelled). The domain has half a
+    year of room at both ends, so the first and last labels sit under their ticks (labelFlush off)
+    instead of being pushed inward against their neighbours."""
+    years = list(range(first, last + 1))
+    step = next((n for n in (1, 2, 3, 4, 5, 10) if -(-len(years) // n) * YEAR_LABEL_PX <= width), 10)
+    return alt.X(
+        "jaar:Q",
+        title=None,
+        axis=alt.Axis(
+            values=years,
+            format="d",
+            labelAngle=0,
+            labelFlush=False,
+            labelOverlap=False,
+            labelExpr=f"({last} - datum.value) % {step} == 0 ? datum.label : ''",
+        ),
+        scale=alt.Scale(domain=[first - 0.5, last + 0.5], nice=False, zero=False),
+    )
+
+
+def value_axis(fmt: str, decimals: int | None, ticks: int) -> alt.Axis:
+    """A y-axis whose tick labels never repeat a value. Vega's tickMinStep only tends to keep ticks
+    one shown decimal apart; a tick between two such values (0,05 on an axis of one decimal) keeps
+    its tick mark but gets no label, instead of a second '0,1'."""
+    if decimals is None:
+        return alt.Axis(format=fmt, tickCount=ticks)
+    unit = 10**decimals
+    return alt.Axis(
+        format=fmt,
+        tickCount=ticks,
+        tickMinStep=1 / unit,
+        labelExpr=f"abs(datum.value * {unit} - round(datum.value * {unit})) < 1e-6 ? datum.label : ''",
+    )
+
+
+HEADROOM = 1.1  # the y-domain reaches at least 10 percent past the highest value, then a nice tick
+
+
+def headroom(base: alt.Chart, y: alt.Y) -> alt.Chart:
+    """An invisible layer at 1.1 × each value: every panel's own y-domain gets room above its
+    highest value (and below a negative one), then rounds up to a tick, so no line runs along
+    the top edge of the plot."""
+    return (
+        base.mark_point(opacity=0, aria=False)
+        .encode(y=alt.Y(**(y.to_dict() | {"field": "ruimte"})))
+        .transform_filter("datum.waarde != null")
+        .transform_calculate(ruimte=f"datum.waarde * {HEADROOM}")
+    )
 
 
 def _config() -> dict:
@@ -83,7 +144,6 @@ def build_chart(
     indicator: Indicator,
     measure: Measure,
     series: list[SeriesFacts],
-    source_line: str,
 ) -> alt.TopLevelMixin:
     unit = registry.unit_by_id[measure.unit]
     fmt = ",." + str(unit.decimals) + "f"
@@ -103,13 +163,16 @@ def build_chart(
         scale=alt.Scale(domain=colour_domain, range=palette) if palette else alt.Undefined,
         legend=alt.Legend(orient="bottom") if regional else None,
     )
-    x = alt.X(
-        "jaar:Q",
-        title=None,
-        axis=alt.Axis(format="d", tickMinStep=1, labelAngle=0, labelOverlap=True),
-        scale=alt.Scale(zero=False, nice=False),
+    many = len(markets) > 1
+    width = WIDTH_PANEL if many else WIDTH_SINGLE
+    ticks = 4 if many else 5
+    x = year_axis(min(r["jaar"] for r in data), max(r["jaar"] for r in data), width)
+    y = alt.Y(
+        "waarde:Q",
+        title=measure.axis.nl,
+        axis=value_axis(fmt, unit.decimals, ticks),
+        scale=alt.Scale(zero=True, nice=ticks),
     )
-    y = alt.Y("waarde:Q", title=measure.axis.nl, axis=alt.Axis(format=fmt), scale=alt.Scale(zero=True))
     tooltip = [
         alt.Tooltip("markt:N", title="Drugsmarkt"),
         *([alt.Tooltip("regio:N", title="Stad")] if regional else []),
@@ -137,7 +200,7 @@ def build_chart(
         )
         .transform_filter("datum.waarde != null")
     )
-    layers = [line, points]
+    layers = [line, points, headroom(base, y)]
     breaks = sorted({y for s in series for y in s.break_years})
     if breaks:
         rule_data = [{"jaar": b - 0.5, "label": f"breuk {b}"} for b in breaks]
@@ -150,14 +213,14 @@ def build_chart(
             .encode(x="jaar:Q", y=alt.value(0), text="label:N")
         )
         layers += [rule, label]
-    many = len(markets) > 1
-    width = WIDTH_PANEL if many else WIDTH_SINGLE
     layer = alt.layer(*layers).properties(width=width, height=130 if many else 220)
     provisional = any(p.provisional for s in series for p in s.points)
     key = ["Open ruit: voorlopig cijfer."] if provisional else []
     if any(s.missing_years for s in series):
         key.append("Onderbroken lijn: jaar zonder gegevens.")
-    title = _source_title([" ".join(key)] if key else [], source_line)
+    # The source line is not drawn into the image: it stands under the figure as text
+    # ("Bron: ..."), once, where screen readers and search find it.
+    title = _key_title(" ".join(key)) if key else alt.Undefined
     if many:
         chart = alt.FacetChart(
             data=alt.Data(values=data),
@@ -171,17 +234,10 @@ def build_chart(
     return chart.configure(**_config())
 
 
-def _source_title(notes: list[str], source_line: str) -> alt.TitleParams:
-    """Under the chart, small and grey: what the markers mean, then the source line."""
-    lines = [*notes, f"Bron: {source_line}"]
+def _key_title(text: str) -> alt.TitleParams:
+    """Under the chart, small and grey: what the markers mean."""
     return alt.TitleParams(
-        text=lines if len(lines) > 1 else lines[0],
-        orient="bottom",
-        anchor="start",
-        fontSize=10,
-        color=GREY,
-        fontWeight="normal",
-        dy=8,
+        text=text, orient="bottom", anchor="start", fontSize=10, color=GREY, fontWeight="normal", dy=8
     )
 
 
@@ -194,7 +250,7 @@ def alt_text(registry: Registry, indicator: Indicator, measure: Measure, series:
     markets = list(dict.fromkeys(s.market for s in series))
     kind = "Lijngrafieken, één paneel per drugsmarkt," if len(markets) > 1 else "Lijngrafiek"
     unit_txt = f" ({unit.symbol.nl})" if unit.kind != "count" else ""
-    parts = [f"{kind} van {measure.label.nl}{unit_txt}, {first}–{last}."]
+    parts = [f"{kind} van {measure.label.nl}{unit_txt}, {year_span(first, last)}."]
     for s in series:
         name = registry.market_by_id[s.market].name.nl
         if regional:
@@ -202,7 +258,11 @@ def alt_text(registry: Registry, indicator: Indicator, measure: Measure, series:
         a, b = s.points[0], s.points[-1]
         d = unit.decimals
         first, last = numbers.number(a.value, d), numbers.number(b.value, d)
-        txt = f"{name[0].upper() + name[1:]}: van {first} in {a.year} naar {last} in {b.year}"
+        name = name[0].upper() + name[1:]
+        if a is b:
+            txt = f"{name} in {a.year}: {last}"
+        else:
+            txt = f"{name}: van {first} in {a.year} naar {last} in {b.year}"
         if b.provisional:
             txt += " (voorlopig)"
         if s.missing_years:
@@ -236,8 +296,8 @@ def caption(registry: Registry, indicator: Indicator, measure: Measure, series: 
     if len(indicator.measures) == 1:
         unit = registry.unit_by_id[measure.unit]
         unit_txt = "" if unit.kind == "count" else f" ({unit.symbol.nl})"
-        return f"{indicator.title.nl}{unit_txt}{split}, {first}–{last}"
-    return f"{indicator.title.nl}: {measure_words(registry, measure)}{split}, {first}–{last}"
+        return f"{indicator.title.nl}{unit_txt}{split}, {year_span(first, last)}"
+    return f"{indicator.title.nl}: {measure_words(registry, measure)}{split}, {year_span(first, last)}"
 
 
 def lower_first(text: str) -> str:
@@ -298,7 +358,7 @@ def panel_title(registry: Registry, s: SeriesFacts, with_market: bool = False) -
     return f"{ind.number}. {measure_words(registry, ind.measure(s.measure))}{market}"
 
 
-def samenhang_chart(registry: Registry, series: list[SeriesFacts], source_line: str) -> alt.TopLevelMixin:
+def samenhang_chart(registry: Registry, series: list[SeriesFacts]) -> alt.TopLevelMixin:
     """Per drug market: every national series of that market as a small panel, side by side."""
     rows = []
     several = len({s.market for s in series}) > 1
@@ -320,14 +380,20 @@ def samenhang_chart(registry: Registry, series: list[SeriesFacts], source_line: 
                 }
             )
     order = list(dict.fromkeys(r["paneel"] for r in rows))
-    x = alt.X("jaar:Q", title=None, axis=alt.Axis(format="d", tickMinStep=1, labelOverlap=True, tickCount=4))
-    y = alt.Y("waarde:Q", title=None, axis=alt.Axis(format=",~f"), scale=alt.Scale(zero=True))
+    x = year_axis(min(r["jaar"] for r in rows), max(r["jaar"] for r in rows), 170)
+    y = alt.Y("waarde:Q", title=None, axis=value_axis(",~f", None, 3), scale=alt.Scale(zero=True, nice=3))
     base = alt.Chart().encode(x=x, y=y)
     line = base.mark_line(strokeWidth=2, color=LINTBLAUW).encode(detail="deel:N")
     points = (
         base.mark_point(size=30, strokeWidth=1.5, color=LINTBLAUW)
         .encode(
             fill=alt.condition(alt.datum.status == "voorlopig", alt.value("white"), alt.value(LINTBLAUW)),
+            # an open diamond, as the key under the chart says (and as in the indicator figures)
+            shape=alt.Shape(
+                "status:N",
+                scale=alt.Scale(domain=["definitief", "voorlopig"], range=["circle", "diamond"]),
+                legend=None,
+            ),
             tooltip=[
                 alt.Tooltip("paneel:N", title="Indicator"),
                 alt.Tooltip("jaar:Q", title="Jaar", format="d"),
@@ -339,7 +405,7 @@ def samenhang_chart(registry: Registry, series: list[SeriesFacts], source_line: 
     )
     chart = alt.FacetChart(
         data=alt.Data(values=rows),
-        spec=alt.layer(line, points).properties(width=170, height=95),
+        spec=alt.layer(line, points, headroom(base, y)).properties(width=170, height=95),
         facet=alt.Facet(
             "paneel:N",
             title=None,
@@ -347,7 +413,7 @@ def samenhang_chart(registry: Registry, series: list[SeriesFacts], source_line: 
             header=alt.Header(labelFontSize=10, labelLimit=260, labelExpr="split(datum.value, ' | ')"),
         ),
         columns=3,
-        title=_source_title(["Open ruit: voorlopig cijfer. Elk paneel heeft een eigen schaal."], source_line),
+        title=_key_title("Open ruit: voorlopig cijfer. Elk paneel heeft een eigen schaal."),
     ).resolve_scale(y="independent")
     return chart.configure(**_config())
 
@@ -378,11 +444,14 @@ def samenhang_alt(registry: Registry, market: str, series: list[SeriesFacts]) ->
     for s in series:
         unit = registry.unit_by_id[registry.indicator_by_id[s.indicator].measure(s.measure).unit]
         a, b = s.points[0], s.points[-1]
-        parts.append(
-            f"{panel_title(registry, s, several).replace(' | ', ', ')}: "
-            f"van {numbers.number(a.value, unit.decimals)} in {a.year} "
-            f"naar {numbers.number(b.value, unit.decimals)} in {b.year}."
-        )
+        name = panel_title(registry, s, several).replace(" | ", ", ")
+        if a is b:
+            parts.append(f"{name}, in {a.year}: {numbers.number(a.value, unit.decimals)}.")
+        else:
+            parts.append(
+                f"{name}: van {numbers.number(a.value, unit.decimals)} in {a.year} "
+                f"naar {numbers.number(b.value, unit.decimals)} in {b.year}."
+            )
     return " ".join(parts)
 
 

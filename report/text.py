@@ -97,6 +97,8 @@ class TextWriter:
             "jaren": [str(y) for y in s.years],
             "ontbrekende_jaren": [str(y) for y in s.missing_years],
             "schaars": s.sparse,
+            # A series of one year: worded as that one year, never as a span '2025–2025'.
+            "enig_jaar": len(s.points) == 1,
             "breukjaren": [str(y) for y in s.break_years],
             "noten": [{"jaar": str(p.year), "tekst": p.note} for p in s.points if p.note],
             "vergelijkbaar": s.comparable,

@@ -1,10 +1,13 @@
 """Figures: valid Vega-Lite, Dutch number format, the bundled font, markers for provisional
 values, gaps and breaks, alt text from the facts."""
 
+import dataclasses
 import json
+import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import altair as alt
+import vl_convert as vlc
 
 from report import figures as fig
 from report.facts import all_facts
@@ -30,7 +33,6 @@ def test_svg_uses_the_bundled_font_and_dutch_numbers(built_project):
     svg = (built_project / "_generated" / "figuren" / "inbeslagnames-nl-kg.svg").read_text(encoding="utf-8")
     assert "Noto Sans" in svg
     assert "10.000" in svg or "20.000" in svg  # nl-NL grouping on the axis
-    assert "Bron: Politie, KMar en Douane" in svg and "Fictieve demonstratiegegevens" in svg
     assert "Open ruit: voorlopig cijfer." in svg
 
 
@@ -38,7 +40,7 @@ def test_breaks_gaps_and_provisional_values_are_drawn_distinctly():
     reg, facts = _setup()
     ind = reg.indicator_by_id["delicten_opiumwet"]
     series = [s for k, s in facts.items() if k[0] == ind.id]
-    spec = fig.spec_of(fig.build_chart(reg, ind, ind.measures[0], series, "x"))
+    spec = fig.spec_of(fig.build_chart(reg, ind, ind.measures[0], series))
     text = json.dumps(spec)
     assert "breuk 2019" in text and '"strokeDash"' in text
     rows = fig._rows(reg, series)
@@ -60,3 +62,111 @@ def test_alt_text_comes_from_the_facts():
     first, last = s.points[0], s.points[-1]
     assert f"van {fig.numbers.number(first.value)} in {first.year}" in text
     assert f"naar {fig.numbers.number(last.value)} in {last.year} (voorlopig)" in text
+
+
+SVG = "{http://www.w3.org/2000/svg}"
+
+
+def axis_labels(svg: str) -> dict[str, list[list[str]]]:
+    """The tick labels of every axis drawn in an SVG from vl-convert: {"X": [[...], ...], "Y": ...}."""
+    found: dict[str, list[list[str]]] = {"X": [], "Y": []}
+    for group in ET.fromstring(svg).iter(f"{SVG}g"):
+        label = group.get("aria-label") or ""
+        if "role-axis" not in (group.get("class") or "") or label[:1] not in found:
+            continue
+        texts = [
+            t.text or ""
+            for g in group.iter(f"{SVG}g")
+            if "role-axis-label" in (g.get("class") or "")
+            for t in g.iter(f"{SVG}text")
+        ]
+        found[label[0]].append([t for t in texts if t.strip()])  # a tick without a label is blank
+    return found
+
+
+def test_no_axis_repeats_a_tick_label_and_years_are_whole(built_project):
+    # The heroin panel once read "0,1 0,1 0,1 0,0 0,0 0,0": rounded ticks with one label.
+    svgs = sorted((built_project / "_generated" / "figuren").glob("*.svg"))
+    assert len(svgs) >= 20
+    for path in svgs:
+        axes = axis_labels(path.read_text(encoding="utf-8"))
+        assert axes["X"] and axes["Y"], f"{path.name}: no axes found"
+        for kind, labels_per_axis in axes.items():
+            for labels in labels_per_axis:
+                assert len(labels) == len(set(labels)), f"{path.name}: {kind}-axis repeats a label: {labels}"
+        for labels in axes["X"]:
+            assert labels and all(t.isdigit() and len(t) == 4 for t in labels), (path.name, labels)
+
+
+def test_no_figure_draws_the_source_line(built_project):
+    # The source line stands once, as text under the figure ("Bron: ..."), never in the image.
+    gen = built_project / "_generated"
+    svgs = sorted((gen / "figuren").glob("*.svg"))
+    for path in svgs:
+        svg = path.read_text(encoding="utf-8")
+        assert "Bron:" not in svg and "Fictieve demonstratiegegevens" not in svg, path.name
+    block = (gen / "indicatoren" / "inbeslagnames_nl.md").read_text(encoding="utf-8")
+    assert "::: {.bron}\nBron: Politie, KMar en Douane" in block and "Fictieve demonstratiegegevens." in block
+    # The samenhang figure too: its source line follows the figure directly.
+    samenhang = (gen / "samenhang" / "cocaine.md").read_text(encoding="utf-8")
+    after_figure = samenhang.split("{#fig-samenhang-cocaine", 1)[1].split("\n", 1)[1]
+    assert after_figure.lstrip().startswith("::: {.bron}\nBron: zie de afzonderlijke indicatoren.")
+
+
+def _render(spec: dict) -> str:
+    fig.register_fonts(ROOT / "fonts")
+    return vlc.vegalite_to_svg(spec, format_locale=vlc.get_format_locale("nl-NL"))
+
+
+def test_tiny_values_get_headroom_and_distinct_labels():
+    reg, facts = _setup()
+    ind = reg.indicator_by_id["drugsgebruik"]
+    measure = ind.measures[0]
+    series = [s for k, s in facts.items() if k[0] == ind.id and k[1] == measure.id]
+    # Flat series at 0,1 and 1,0: the plot once ended at the data maximum.
+    flat = [
+        dataclasses.replace(s, points=tuple(dataclasses.replace(p, value=v) for p in s.points))
+        for s, v in zip(series[:2], (0.1, 1.0))
+    ]
+    spec = fig.spec_of(fig.build_chart(reg, ind, measure, flat))
+    vega = vlc.vegalite_to_vega(spec)
+    y_scales = [sc for sc in _all_scales(vega) if sc["name"].endswith("y")]
+    assert y_scales and all(sc["zero"] and sc["nice"] for sc in y_scales)
+    assert any(f.get("field") == "ruimte" for sc in y_scales for f in sc["domain"]["fields"])
+    for labels in axis_labels(_render(spec))["Y"]:
+        assert len(labels) == len(set(labels)), labels
+        assert len(labels) >= 2
+
+
+def _all_scales(vega: dict) -> list[dict]:
+    out = list(vega.get("scales", []))
+    for mark in vega.get("marks", []):
+        out += _all_scales(mark)
+    return out
+
+
+def test_year_labels_fit_the_width():
+    narrow = fig.year_axis(2012, 2024, fig.WIDTH_PANEL).to_dict()["axis"]
+    wide = fig.year_axis(2012, 2024, fig.WIDTH_SINGLE).to_dict()["axis"]
+    assert narrow["values"] == wide["values"] == list(range(2012, 2025))  # a tick every year
+    assert narrow["labelFlush"] is False and wide["labelFlush"] is False
+    assert "% 1 ==" in wide["labelExpr"]  # every year labelled
+    assert "% 3 ==" in narrow["labelExpr"] and "(2024 -" in narrow["labelExpr"]  # latest always labelled
+
+
+def test_single_year_series_is_worded_as_one_year():
+    reg, facts = _setup()
+    ind = reg.indicator_by_id["hennepkwekerijen"]
+    (s,) = [s for k, s in facts.items() if k[0] == ind.id]
+    one = dataclasses.replace(s, points=(s.points[-1],), missing_years=(), break_years=())
+    year, value = one.points[0].year, fig.numbers.number(one.points[0].value)
+    caption = fig.caption(reg, ind, ind.measures[0], [one])
+    alt_text = fig.alt_text(reg, ind, ind.measures[0], [one])
+    assert caption.endswith(f", {year}") and "–" not in caption
+    assert f"in {year}: {value}" in alt_text and "naar" not in alt_text and "–" not in alt_text
+    from report.text import TextWriter
+
+    text = TextWriter(reg, ROOT / "chapters" / "sjablonen").series_text(one, "nl")
+    assert text.startswith(f"Er zijn alleen gegevens over {year}.")
+    english = TextWriter(reg, ROOT / "chapters" / "sjablonen").series_text(one, "en")
+    assert english.startswith(f"There are only data for {year}.")

@@ -383,3 +383,31 @@ def test_not_a_docx_is_a_clear_error(tmp_path):
     bad.write_text("geen zip", encoding="utf-8")
     with pytest.raises(MonitorError, match="kapot.docx"):
         postprocess_docx(bad, [])
+
+
+def test_title_page_has_edition_date_authors_publisher_and_demo_notice(book_docx):
+    # Like the PDF cover: title, subtitle, edition, date, authors, demo notice, publisher block.
+    doc = docx.Document(str(book_docx["final"]))
+    title_page = []
+    for p in doc.paragraphs:
+        if p.style.name.startswith("TOC") or p.style.name.startswith("toc"):
+            break
+        title_page.append((p.style.name, p.text))
+    texts = [t for _, t in title_page]
+    assert ("Title", "Mini-monitor") in title_page and ("Subtitle", "Een klein testboek") in title_page
+    assert ("Editie", "Editie 2025") in title_page
+    assert ("Uitgever", "Testbureau (tekstblok)") in title_page
+    assert "30 juni 2025" in texts and "Redactie Mini-monitor" in texts
+    assert any(t.startswith("Demonstratieversie") for t in texts)
+    assert texts.index("Editie 2025") == texts.index("Een klein testboek") + 1
+    # the table of contents starts on a page of its own
+    body = doc.element.body
+    assert body.xpath(
+        './/w:p[w:pPr/w:pStyle/@w:val="Uitgever"]/following-sibling::w:p[1]//w:br[@w:type="page"]'
+    )
+
+
+def test_draft_header_date_in_words(book_docx):
+    doc = docx.Document(str(book_docx["draft"]))
+    header = " ".join(p.text for s in doc.sections for p in s.header.paragraphs)
+    assert "CONCEPT" in header and "30 juni 2025" in header and "2025-06-30" not in header

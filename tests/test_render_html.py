@@ -196,3 +196,21 @@ def test_no_serious_accessibility_violations(site: Path, browser):
         finally:
             page.close()
     assert not problems, problems
+
+
+def test_index_has_the_title_page(site: Path):
+    # Like the PDF cover: edition, title, subtitle, authors, publisher, date and the demo notice.
+    index = (site / "index.html").read_text(encoding="utf-8")
+    cover = index[index.index('<div class="cover">') : index.index("</dl>")]
+    assert '<p class="cover-kicker">Editie 2025</p>' in cover
+    assert '<h1 class="cover-title">Mini-monitor</h1>' in cover and "Een klein testboek" in cover
+    assert "<dt>Uitgever</dt>\n<dd>Testbureau (tekstblok)</dd>" in cover
+    assert "<dd>30 juni 2025</dd>" in cover and "Redactie Mini-monitor" in cover
+    assert 'class="demo-banner"' in index and "Demonstratieversie" in index
+    assert "editie 2025" in index[index.index('<footer class="site-footer">') :]
+
+
+def test_quality_rating_has_a_marker_and_the_word(site: Path):
+    page = (site / "sec-overzicht.html").read_text(encoding="utf-8")
+    assert '<span class="kwaliteit-stip kwaliteit-geel" aria-hidden="true"></span>geel' in page
+    assert '<span class="kwaliteit-stip kwaliteit-oranje" aria-hidden="true"></span>oranje' in page

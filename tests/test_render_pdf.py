@@ -142,6 +142,95 @@ def test_pdf_has_bookmarks_and_language(rendered):
     assert any(v.lower().startswith("nl") for v in pdf_strings(rendered[1], b"Lang"))
 
 
+def outline_titles(pdf: Path) -> list[str]:
+    """The PDF bookmarks: the /Title of every outline item (an object with /Parent and /Title).
+    Typst writes them as plain objects; should that change, the test says so instead of passing."""
+    data = pdf.read_bytes()
+    assert b"/ObjStm" not in data, "objects in compressed streams: read the outline another way"
+    titles = []
+    for obj in re.findall(rb"\d+ 0 obj(.*?)endobj", data, re.S):
+        if b"/Parent" not in obj:
+            continue
+        m = re.search(rb"/Title\s*(<[0-9A-Fa-f\s]*>|\((?:\\.|[^\\)])*\))", obj)
+        if m is None:
+            continue
+        raw = m.group(1)
+        if raw.startswith(b"<"):
+            b = bytes.fromhex(raw[1:-1].decode().replace(" ", ""))
+            titles.append(b[2:].decode("utf-16-be") if b.startswith(b"\xfe\xff") else b.decode("latin-1"))
+        else:
+            text = re.sub(rb"\\([()\\])", rb"\1", raw[1:-1])
+            titles.append(text.decode("latin-1"))
+    return titles
+
+
+def test_bookmarks_have_a_space_after_the_number(rendered):
+    titles = outline_titles(rendered[1])
+    assert {"1 Inleiding", "1.1 Leeswijzer", "2 Import", "2.1 Inbeslagnames in Nederland"} <= set(titles)
+    assert "Bijlage A Overzicht van de indicatoren" in titles
+    for title in titles:
+        assert not re.match(r"^(\d+(\.\d+)*|Bijlage [A-Z]|[A-Z]\.\d+)[^\s\d.]", title), title
+
+
+@pytest.fixture(scope="module")
+def typst_source(tmp_path_factory) -> str:
+    from report.render.book import load_book
+    from report.render.pdf import write_typst
+
+    tmp = tmp_path_factory.mktemp("typst")
+    book = load_book(FIXTURE)
+    md = tmp / "book.md"
+    md.write_text(book.markdown, encoding="utf-8")
+    return write_typst(book, md, tmp / "book.typ").read_text(encoding="utf-8")
+
+
+def test_no_table_header_in_the_typst_source_can_hyphenate(typst_source: str):
+    source = typst_source
+    headers = [_balanced(source, m.end() - 1) for m in re.finditer(r"table\.header\(", source)]
+    assert len(headers) >= 2
+    for header in headers:
+        cells = _top_level_brackets(header)
+        assert cells, header
+        for cell in cells:
+            assert cell.startswith("[#text(hyphenate: false)["), cell
+    # and the template's rule for every header row
+    assert "show table.cell.where(y: 0): set text(" in source and "hyphenate: false)" in source
+
+
+def _balanced(text: str, start: int) -> str:
+    """The bracketed text that opens at ``text[start]`` ("(" or "["), brackets counted."""
+    depth = 0
+    for i in range(start, len(text)):
+        if text[i] in "([":
+            depth += 1
+        elif text[i] in ")]":
+            depth -= 1
+            if depth == 0:
+                return text[start : i + 1]
+    raise AssertionError(f"unbalanced brackets from {start}")
+
+
+def _top_level_brackets(header: str) -> list[str]:
+    cells, i = [], 1
+    while i < len(header) - 1:
+        if header[i] == "[":
+            cell = _balanced(header, i)
+            cells.append(cell)
+            i += len(cell)
+        else:
+            i += 1
+    return cells
+
+
+def test_quality_rating_is_a_marker_and_the_word(typst_source: str, rendered):
+    # Tabel A.1: a coloured dot (monitor-kwaliteit) and the word, so colour never stands alone.
+    assert '[#monitor-kwaliteit("geel")geel]' in typst_source
+    assert '[#monitor-kwaliteit("oranje")oranje]' in typst_source
+    assert "#let monitor-kwaliteit(rating)" in typst_source
+    text = run("pdftotext", str(rendered[1]), "-")
+    assert "geel" in text and "oranje" in text
+
+
 def _inflates(chunk: bytes) -> bool:
     try:
         zlib.decompress(chunk)
@@ -161,7 +250,7 @@ def test_draft_pdf_is_marked(tmp_path: Path):
     root = copy_mini(tmp_path / "mini_book")
     pdf = render(root, formats=("pdf",), draft=True)["pdf"]
     text = run("pdftotext", str(pdf), "-")
-    assert "CONCEPT" in text and "2025-" in text
+    assert "CONCEPT" in text and "30 juni 2025" in text and "2025-06-30" not in text
 
 
 # --- atomic _book ---------------------------------------------------------------------------

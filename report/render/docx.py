@@ -297,6 +297,17 @@ def _paragraph_styles(doc: Any) -> None:
         _font(st, size=11, color="000000", bold=False)
         _spacing(st, before=0, after=4)
         st.paragraph_format.alignment = WD_ALIGN_PARAGRAPH.LEFT
+    # The title page as on the PDF cover: edition under the subtitle, publisher block at the end.
+    edition = _style(doc, "Editie", base="Normal")
+    _font(edition, size=14, color=LINTBLAUW, bold=True)
+    _spacing(edition, before=0, after=6)
+    # The demo notice ("Let op" + text, Pandoc's abstract) flush left like the rest of the page.
+    for name in ("Abstract Title", "Abstract"):
+        _named(doc, name).paragraph_format.alignment = WD_ALIGN_PARAGRAPH.LEFT
+    publisher = _style(doc, "Uitgever", base="Normal")
+    _font(publisher, size=9, color=LINTBLAUW, bold=True)
+    _spacing(publisher, before=60, after=0)
+    _border(publisher, ("left",), LINTBLAUW, size_eighths=16, space=8)
     for name in ("Title Char", "Subtitle Char"):
         st = doc.styles[name]
         fonts = st.element.get_or_add_rPr().find(qn("w:rFonts"))
@@ -537,6 +548,7 @@ def postprocess_docx(
     _merge_duplicate_ppr(body)
     _unwrap_layout_tables(body)
     _set_alt_texts(body, figures, path)
+    _complete_title_page(body, path)
     _ensure_toc(doc, lang)
     when = _book_date(doc, path, draft, date)
     _headers(doc, draft, when)
@@ -948,6 +960,57 @@ def _toc_sdt(title: str) -> Any:
         "</w:sdtContent></w:sdt>"
     )
     return parse_xml(xml.encode())
+
+
+# --- title page ---------------------------------------------------------------------------
+
+
+def _custom_property(path: Path, name: str) -> str | None:
+    """A metadata field Pandoc (and Quarto) wrote into docProps/custom.xml."""
+    try:
+        with zipfile.ZipFile(path) as z:
+            if "docProps/custom.xml" not in z.namelist():
+                return None
+            xml = z.read("docProps/custom.xml").decode("utf-8")
+    except (zipfile.BadZipFile, OSError):
+        return None
+    m = re.search(rf'name="{re.escape(name)}"><vt:lpwstr>([^<]*)<', xml)
+    return html.unescape(m[1]) if m else None
+
+
+def _title_paragraph(style: str, text: str) -> Any:
+    return parse_xml(
+        f'<w:p xmlns:w="{_NS["w"]}"><w:pPr><w:pStyle w:val="{style}"/></w:pPr>'
+        f'<w:r><w:t xml:space="preserve">{html.escape(text, quote=False)}</w:t></w:r></w:p>'
+    )
+
+
+def _complete_title_page(body: Any, path: Path) -> None:
+    """Pandoc's title block has title, subtitle, authors, date and the demo notice (abstract);
+    like the PDF cover it also gets "Editie 2024" under the subtitle, the publisher block at the
+    end, and a page break, so the table of contents starts on its own page."""
+    block = [p for p in body.iterchildren(qn("w:p")) if _para_style(p) in _TITLE_BLOCK_STYLES]
+    if not block or any(_para_style(p) in ("Editie", "Uitgever") for p in body.iterchildren(qn("w:p"))):
+        return
+    edition = _custom_property(path, "edition") or _custom_property(path, "editie")
+    publisher = _custom_property(path, "publisher")
+    if edition:
+        anchor = next((p for p in block if _para_style(p) == "Subtitle"), block[0])
+        anchor.addnext(_title_paragraph("Editie", f"Editie {edition}"))
+    last = block[-1]
+    if publisher:
+        para = _title_paragraph("Uitgever", publisher)
+        last.addnext(para)
+        last = para
+    following = last.getnext()
+    breaks = [] if following is None else following.iter(qn("w:br"))
+    if not any(br.get(qn("w:type")) == "page" for br in breaks):
+        last.addnext(parse_xml(f'<w:p xmlns:w="{_NS["w"]}"><w:r><w:br w:type="page"/></w:r></w:p>'))
+
+
+def _para_style(p: Any) -> str | None:
+    style = p.find(f"{qn('w:pPr')}/{qn('w:pStyle')}")
+    return style.get(qn("w:val")) if style is not None else None
 
 
 # --- headers, draft mode ------------------------------------------------------------------

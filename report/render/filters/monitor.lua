@@ -14,6 +14,12 @@ DOCX
 Typst
 * `.bron` → #monitor-bron[...] and `.demo` → #monitor-demo[...] (both defined in
   templates/typst/typst-template.typ, which Quarto uses too as a template partial).
+
+All formats
+* `[geel]{.kwaliteit}` (the quality rating groen/geel/oranje) → a coloured dot before the
+  word: #monitor-kwaliteit in Typst, a coloured "●" run in DOCX, a decorative span
+  (aria-hidden, coloured by monitor.css) in HTML. The word always stays: colour is never
+  the only carrier of the rating.
 ]]
 
 local STYLE_BRON = "Bronvermelding"
@@ -21,6 +27,9 @@ local STYLE_CALLOUT = "Kanttekening"
 local STYLE_DEMO = "Demo"
 
 local root = os.getenv("MONITOR_ROOT")  -- set by the embedded engine
+
+-- Rijkshuisstijl groen, donkergeel and oranje (yellow itself is too faint on white).
+local QUALITY_COLOURS = { groen = "39870C", geel = "FFB612", oranje = "E17000" }
 
 local function is_docx()
   return FORMAT == "docx" or FORMAT:match("^docx") ~= nil
@@ -123,6 +132,32 @@ local function docx_image(img)
   end
 end
 
+local function quality_marker(span)
+  if not span.classes:includes("kwaliteit") then return nil end
+  local rating = pandoc.text.lower(pandoc.utils.stringify(span.content))
+  local colour = QUALITY_COLOURS[rating]
+  if colour == nil then
+    error("monitor.lua: unknown quality rating '" .. rating .. "' in [" .. rating ..
+      "]{.kwaliteit}; expected groen, geel or oranje")
+  end
+  local marker
+  if is_typst() then
+    marker = pandoc.RawInline("typst", '#monitor-kwaliteit("' .. rating .. '")')
+  elseif is_docx() then
+    marker = pandoc.RawInline("openxml", '<w:r><w:rPr><w:color w:val="' .. colour ..
+      '"/></w:rPr><w:t xml:space="preserve">\u{25CF} </w:t></w:r>')
+  elseif FORMAT:match("html") then
+    marker = pandoc.RawInline("html", '<span class="kwaliteit-stip kwaliteit-' .. rating ..
+      '" aria-hidden="true"></span>')
+  else
+    return nil
+  end
+  local content = pandoc.Inlines({ marker })
+  content:extend(span.content)
+  span.content = content
+  return span
+end
+
 local function Meta(meta)
   if meta["monitor-root"] then root = pandoc.utils.stringify(meta["monitor-root"]) end
 end
@@ -138,5 +173,5 @@ end
 
 return {
   { Meta = Meta },
-  { Div = Div, Image = Image },
+  { Div = Div, Image = Image, Span = quality_marker },
 }

@@ -126,8 +126,31 @@ local function measure(rows, want, minw, is_head)
         if n > want[i] then want[i] = n end
         for word in text:gmatch("%S+") do
           local w = utf8.len(word) or #word
-          if is_head then w = math.min(w, 7) end  -- header words may hyphenate
+          if is_head then
+            -- header words never hyphenate; they may wrap after "/" ("xtc/" + "mdma"), and
+            -- bold capitals are wider
+            w = 0
+            for part in word:gmatch("[^/]+/?") do w = math.max(w, utf8.len(part) or #part) end
+            w = math.ceil(w * 1.1)
+          end
           if w > minw[i] then minw[i] = w end
+        end
+      end
+    end
+  end
+end
+
+-- Header cells: hyphenate: false written into every cell, so no header is ever split
+-- mid-word ("amfetami-ne"), whatever template or show rule surrounds the table.
+local function no_hyphenation(rows)
+  for _, row in ipairs(rows) do
+    for _, cell in ipairs(row.cells) do
+      for _, block in ipairs(cell.contents) do
+        if block.t == "Plain" or block.t == "Para" then
+          local inl = pandoc.Inlines({ pandoc.RawInline("typst", "#text(hyphenate: false)[") })
+          inl:extend(block.content)
+          inl:insert(pandoc.RawInline("typst", "]"))
+          block.content = inl
         end
       end
     end
@@ -168,6 +191,8 @@ local function Table(tbl)
   for i, spec in ipairs(tbl.colspecs) do
     tbl.colspecs[i] = { spec[1], widths and widths[i] or nil }
   end
+  no_hyphenation(tbl.head.rows)
+  for _, body in ipairs(tbl.bodies) do no_hyphenation(body.head) end
   return tbl
 end
 
