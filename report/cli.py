@@ -8,6 +8,7 @@ from pathlib import Path
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from report.errors import MonitorError
@@ -37,7 +38,7 @@ def _project(root: Path | None) -> Project:
 
 
 def _fail(exc: MonitorError) -> None:
-    console.print(f"[bold red]Error:[/] {exc}", highlight=False, soft_wrap=True)
+    console.print(f"[bold red]Error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
     raise typer.Exit(code=1)
 
 

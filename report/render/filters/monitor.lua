@@ -136,7 +136,13 @@ local function Image(img)
   if is_docx() then return docx_image(img) end
 end
 
+-- Editors' comments <!-- … --> never reach an output. The embedded engine strips them before
+-- Pandoc (report/render/book.py); this covers Quarto, which passes them on to the HTML.
+local function drop_comment(el)
+  if el.format:match("^html") and el.text:match("^%s*<!%-%-.-%-%->%s*$") then return {} end
+end
+
 return {
   { Meta = Meta },
-  { Div = Div, Image = Image },
+  { Div = Div, Image = Image, RawBlock = drop_comment, RawInline = drop_comment },
 }
