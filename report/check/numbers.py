@@ -86,7 +86,9 @@ def check(ctx: CheckContext) -> list[Finding]:
                 if value < 100 and decimals == 0 and not percent:
                     continue  # small counts ("vijf van de elf eenheden") match too much by chance
                 hits = [(fact, s) for v, fact, s in by_value if _matches(value, decimals, v)]
-                preferred = [(f, s) for f, s in hits if s.indicator in named] or hits
+                preferred = [(f, s) for f, s in hits if s.indicator in named]
+                if not preferred and value >= 100:
+                    preferred = hits  # small numbers and percentages only with the indicator named
                 if preferred:
                     keys = [f"{s.key}.{f}" for f, s in preferred[:3]]
                     more = f" (and {len(preferred) - 3} more)" if len(preferred) > 3 else ""

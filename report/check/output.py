@@ -44,7 +44,7 @@ def print_findings(findings: list[Finding], console: Console, title: str = "chec
             highlight=False,
             soft_wrap=True,
         )
-        if f.text and f.text not in f.message:
+        if f.text and f.text.lower() not in f.message.lower():
             console.print(f"           [dim]{escape(f.text)}[/]", highlight=False, soft_wrap=True)
         if f.suggestion:
             console.print(f"           → {escape(f.suggestion)}", highlight=False, soft_wrap=True)
