@@ -419,6 +419,16 @@ def comment_spans(text: str) -> list[tuple[int, int]]:
     return spans
 
 
+def _blank_comments(text: str) -> str:
+    """``text`` with its comments blanked (same offsets and lines)."""
+    chars = list(text)
+    for a, b in comment_spans(text):
+        for i in range(a, b):
+            if chars[i] != "\n":
+                chars[i] = " "
+    return "".join(chars)
+
+
 def strip_comments(text: str, first_line: int = 1) -> tuple[str, list[int], int | None]:
     """Remove editors' HTML comments, so they never reach any output format.
 
@@ -1133,7 +1143,10 @@ def load_book(
         if fm.get("title") and not re.search(r"^#\s", text, flags=re.M):
             text = f"# {fm['title']}\n\n{text}"
         rel_posix = _rel(root, path)
-        chapter_texts[rel_posix] = [(f, (root / f).read_text(encoding="utf-8")) for f in files]
+        # (for locating ids and references in error messages; not inside editors' comments)
+        chapter_texts[rel_posix] = [
+            (f, _blank_comments((root / f).read_text(encoding="utf-8"))) for f in files
+        ]
         unnumbered = _first_h1_unnumbered(text)
         kind = "appendix" if is_appendix else ("front" if unnumbered else "chapter")
         kinds.append((rel_posix, kind))
