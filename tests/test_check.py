@@ -345,3 +345,17 @@ def test_the_shared_lua_filter_drops_comments_for_quarto_too():
         check=True,
     ).stdout
     assert "X1" not in html and "X2" not in html and "Nog." in html
+
+
+def test_correct_prose_with_numbers_years_and_references_has_no_findings(project: Path):
+    append(
+        project,
+        "## Duiding {#sec-import-duiding}\n\n"
+        "Sinds 2012 leveren niet alle politie-eenheden gegevens; in 2019 waren het er vijf van de elf.\n"
+        "Zie figuur 1.1 en 3.1 van de verkenningsstudie, paragraaf 2.3 en @sec-inbeslagnames_nl.\n"
+        "Het aandeel was 12,5 procent; de reeks loopt van 2012 tot en met 2024 (COVID-19, art. 13b).\n"
+        "De overleggen begonnen om 10.30 uur. Er waren 1.234 zaken en 0,125 gram per monster.\n"
+        "Het aantal zaken lag hoger dan de jaren ervoor, maar dat zegt niets over de aanpak.\n"
+        "In de tabellen staat een punt (.) als gegevens ontbreken.\n",
+    )
+    assert run_checks(project, final=True) == []

@@ -13,7 +13,8 @@ KIND = "style"
 
 _NO_SEPARATOR = re.compile(r"(?<![\w.,/-])\d{4,}(?![\w/-]|[.,]\d)")
 _COMMA_THOUSANDS = re.compile(r"(?<![\w.,/-])[1-9]\d{0,2}(?:,\d{3})+(?![\w/-]|[.,]\d)")
-_DECIMAL_POINT = re.compile(r"(?<![\w.,/-])\d+\.\d+(?![\w/-]|[.,]\d)")
+# (a time of day is written with a point in Dutch: "om 10.30 uur")
+_DECIMAL_POINT = re.compile(r"(?<![\w.,/-])\d+\.\d+(?![\w/-]|[.,]\d)(?!\s*uur\b)")
 _DUTCH_THOUSANDS = re.compile(r"^\d{1,3}(?:\.\d{3})+$")
 _PERCENT = re.compile(r"%")
 _SHORT_YEAR = re.compile(r"(?<![\w'’])['’]\d{2}(?![\w'’])")
