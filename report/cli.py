@@ -126,8 +126,10 @@ def check_command(
     ),
     root: Path = typer.Option(None, "--root", help="Project folder (default: found from here)."),
 ) -> None:
-    """Check the chapters: markup, unfinished text, causal wording, typed numbers, direction
-    words, house style. Exit 1 on errors, 0 with only warnings."""
+    """Check the chapters (markup, unfinished, causal, numbers, direction, style); exit 1 on errors.
+
+    Exit 0 with only warnings. Findings are grouped per file, with line, column and what to
+    write instead."""
     from report.check import ERROR, run_checks
     from report.check.output import as_json as findings_json
     from report.check.output import print_findings

@@ -13,7 +13,8 @@ KIND = "markup"
 
 def check(ctx: CheckContext) -> list[Finding]:
     out: list[Finding] = []
-    shortcode_errors = [p for p in ctx.problems if p.code in ("shortcode", "include")]
+    # a broken shortcode, include or comment loses text: references into it fail as a consequence
+    shortcode_errors = [p for p in ctx.problems if p.code in ("shortcode", "include", "comment")]
     for p in ctx.problems:
         message = p.message
         if p.code == "reference" and shortcode_errors:

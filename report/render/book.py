@@ -589,7 +589,7 @@ class _Expander:
                 chain,
                 m.group(0),
                 f"unknown shortcode '{name}' (supported: {', '.join(SHORTCODES)})",
-                f"did you mean '{close[0]}'?" if close else "",
+                f"Did you mean '{close[0]}'?" if close else "",
                 "shortcode",
                 col,
             )
