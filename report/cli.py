@@ -128,8 +128,7 @@ def check_command(
 ) -> None:
     """Check the chapters (markup, unfinished, causal, numbers, direction, style); exit 1 on errors.
 
-    Exit 0 with only warnings. Findings are grouped per file, with line, column and what to
-    write instead."""
+    Exit 0 with only warnings. Findings per file, with line, column and what to write instead."""
     from report.check import ERROR, run_checks
     from report.check.output import as_json as findings_json
     from report.check.output import print_findings
