@@ -106,6 +106,18 @@ SLIPS = {
     "double brackets": ("Het aantal was [[ ]].", "unfinished", WARNING, "'[[ ]]'"),
     "ellipsis alone": ("…", "unfinished", WARNING, "ellipsis standing alone"),
     "typed fact": ("XVALUEX kilogram cocaïne werd onderschept.", "numbers", WARNING, f"{COCAINE}.waarde"),
+    "rounded fact next to its indicator": (
+        "Bij inbeslagnames werd ruim XROUNDX kilogram cocaïne onderschept.",
+        "numbers",
+        WARNING,
+        f"rounds a live fact ({COCAINE}.waarde",
+    ),
+    "rounded fact in words": (
+        "Bij inbeslagnames werd ruim XTHOUSANDX duizend kilogram cocaïne onderschept.",
+        "numbers",
+        WARNING,
+        f"rounds a live fact ({COCAINE}.waarde",
+    ),
     "number next to an indicator that matches none of its facts": (
         "Er werden 3.100 hennepkwekerijen geruimd.",
         "numbers",
@@ -130,6 +142,9 @@ def _slip(root: Path, name: str) -> str:
     slip = SLIPS[name][0]
     v = variables(root)["ind"]["inbeslagnames_nl"]["kg"]["cocaine"]
     opposite = {"meer": "daling", "minder": "stijging", "vrijwel gelijk": "stijging"}[v["richting"]]
+    value = float(v["waarde"].replace(".", "").replace(",", "."))
+    rounded = f"{round(value, -2):,.0f}".replace(",", ".")
+    slip = slip.replace("XROUNDX", rounded).replace("XTHOUSANDX", str(round(value / 1000)))
     return slip.replace("XVALUEX", v["waarde"]).replace("XWORDX", opposite)
 
 
