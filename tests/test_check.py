@@ -249,6 +249,13 @@ def test_one_slip_of_each_kind_gives_exactly_those_findings(project: Path):
         "style": 1,
     }
 
+    plain = runner.invoke(app, ["check", "--root", str(project)])
+    assert plain.exit_code == 1
+    assert (
+        "check: 3 errors, 3 warnings (markup 1, unfinished 1, causal 1, numbers 1, direction 1, style 1)"
+        in " ".join(plain.output.split())
+    )
+
     # A plain render prints them and goes on past the prose (only broken markup stops it):
     # drop the one markup slip so that render would publish; --final must still refuse.
     path = project / CHAPTER
@@ -374,3 +381,19 @@ def test_correct_prose_with_numbers_years_and_references_has_no_findings(project
         "In de tabellen staat een punt (.) als gegevens ontbreken.\n",
     )
     assert run_checks(project, final=True) == []
+
+
+def test_a_marker_that_accepts_nothing_any_more_is_reported(project: Path):
+    line = append(project, "De aanpak werd voortgezet. <!-- akkoord: causaal -->\n")
+    findings = run_checks(project)
+    assert found(findings) == [(CHAPTER, line, "markup", WARNING)]
+    assert "accepts nothing" in findings[0].message
+
+
+def test_a_plain_render_prints_prose_findings_and_still_publishes(project: Path):
+    line = append(project, "Dankzij de aanpak daalde het aantal inbeslagnames.\n")
+    result = CliRunner().invoke(app, ["render", "--format", "html", "--root", str(project)])
+    assert result.exit_code == 0, result.output
+    out = " ".join(result.output.split())
+    assert f"{line}:1 error causal causal wording 'dankzij'" in out
+    assert (project / "_book/html/index.html").is_file()

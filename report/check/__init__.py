@@ -13,7 +13,7 @@ from pathlib import Path
 from report.check import causal, direction, markup, numbers, style, unfinished
 from report.check.context import read_context
 from report.check.finding import ACCEPTED, ERROR, KINDS, WARNING, Finding
-from report.check.prose import unknown_markers
+from report.check.prose import marker_findings
 
 __all__ = ["run_checks", "Finding", "ERROR", "WARNING", "ACCEPTED", "KINDS"]
 
@@ -29,5 +29,5 @@ def run_checks(project_root: Path | str, final: bool = False) -> list[Finding]:
     for module in CHECKS:
         found += module.check(ctx)
     for src in ctx.sources:
-        found += unknown_markers(src)
+        found += marker_findings(src)  # after the checks: which markers accepted something
     return sorted(set(found), key=lambda f: f.sort_key)

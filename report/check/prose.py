@@ -58,6 +58,7 @@ class ProseFile:
     markers: list[Marker]
     table_lines: set[int]  # 1-based line numbers of table rows and table captions
     body_start: int  # offset after the front matter
+    used_markers: set[int] = dataclasses.field(default_factory=set)  # starts of markers that accepted
     _line_starts: list[int] = dataclasses.field(default_factory=list)
     _sentences: list[Sentence] | None = None
 
@@ -220,6 +221,7 @@ def finding_at(
     sentence = src.sentence_at(start)
     marker = src.accepted(kind, sentence) if sentence is not None else None
     if marker is not None:
+        src.used_markers.add(marker.start)
         return Finding(
             src.rel,
             line,
@@ -233,14 +235,28 @@ def finding_at(
     return Finding(src.rel, line, col, text, kind, severity, message, suggestion)
 
 
-def unknown_markers(src: ProseFile):
-    """Markers with a word no check knows (a typo would silently accept nothing)."""
+def marker_findings(src: ProseFile):
+    """Markers that accept nothing: a word no check knows (a typo), or a sentence that no longer
+    has what the marker accepted (the text changed since it was reviewed). Run after the checks."""
     from report.check.finding import WARNING, Finding
 
     out = []
     for m in src.markers:
+        line, col = src.position(m.start)
+        if m.kind and m.start not in src.used_markers:
+            out.append(
+                Finding(
+                    src.rel,
+                    line,
+                    col,
+                    " ".join(m.text.split()),
+                    "markup",
+                    WARNING,
+                    f"this akkoord marker accepts nothing: its sentence has no {m.kind} finding (any more)",
+                    "remove the marker, or put it right after the sentence it is meant for",
+                )
+            )
         if not m.kind:
-            line, col = src.position(m.start)
             out.append(
                 Finding(
                     src.rel,
