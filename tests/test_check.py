@@ -397,3 +397,8 @@ def test_a_plain_render_prints_prose_findings_and_still_publishes(project: Path)
     out = " ".join(result.output.split())
     assert f"{line}:1 error causal causal wording 'dankzij'" in out
     assert (project / "_book/html/index.html").is_file()
+
+
+def test_a_number_about_a_year_the_live_facts_do_not_hold_is_left_alone(project: Path):
+    append(project, "In 2016 werden 3.100 hennepkwekerijen geruimd.\n")
+    assert run_checks(project) == []
