@@ -191,6 +191,11 @@ def test_indicator_in_no_chapter(project: Path):
 def test_unfinished_text_is_an_error_with_final(project: Path):
     line = append(project, "[duiding volgt]\n")
     assert found(run_checks(project, final=True)) == [(CHAPTER, line, "unfinished", ERROR)]
+    runner = CliRunner()
+    warned = runner.invoke(app, ["check", "--root", str(project)])
+    assert warned.exit_code == 0, warned.output  # only warnings
+    assert "[duiding volgt]" in warned.output
+    assert runner.invoke(app, ["check", "--final", "--root", str(project)]).exit_code == 1
 
 
 def test_an_editor_accepts_one_reviewed_sentence_with_a_marker(project: Path):
