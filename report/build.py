@@ -20,12 +20,13 @@ import yaml
 
 from report import figures as fig
 from report import numbers
+from report.build_inputs import build_is_current, inputs_hash
 from report.errors import MonitorError
 from report.facts import SeriesFacts, all_facts
 from report.observations import CleanData, load_clean_data
 from report.project import Project
 from report.registry import Indicator, Registry, load_registry
-from report.text import TextWriter, find_causal_words
+from report.text import TextWriter, find_causal_words, pct_decimals
 
 DEMO_NOTICE_NL = "Fictieve demonstratiegegevens: de cijfers in dit rapport zijn verzonnen."
 DEMO_NOTICE_EN = "Fictitious demonstration data: the figures in this report are invented."
@@ -45,21 +46,6 @@ class BuildResult:
     skipped: bool
     figures: list[fig.Figure] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
-
-
-def inputs_hash(project: Project) -> str:
-    """Hash of everything the build reads, including the build code itself."""
-    h = hashlib.sha256()
-    files = [project.registry, project.root / "_quarto.yml"]
-    files += sorted(project.clean.glob("*"))
-    files += sorted(project.templates.rglob("*.j2"))
-    files += sorted(Path(__file__).parent.glob("*.py"))
-    files += sorted(project.fonts.glob("*.ttf"))
-    for f in files:
-        if f.is_file():
-            h.update(str(f.relative_to(project.root) if f.is_relative_to(project.root) else f.name).encode())
-            h.update(f.read_bytes())
-    return h.hexdigest()
 
 
 def market_groups(registry: Registry) -> dict[str, list[str]]:
@@ -447,6 +433,18 @@ class Builder:
                 "verschil_procent": c.get("verschil_procent") or ".",
                 "eerste_jaar": str(s.points[0].year),
                 "eerste_waarde": numbers.number(s.points[0].value, s.decimals),
+                # Signed change, its direction in words and the provisional flag, so editors'
+                # prose can say "meer" or "minder" live (and `monitor check` can compare).
+                "verandering": _signed(s.change, s.decimals),
+                "verandering_procent": _signed(
+                    s.change_pct, pct_decimals(s.change_pct) if s.change_pct is not None else 0
+                ),
+                "richting": {
+                    "hoger": c["meer"],
+                    "lager": c["minder"],
+                    "gelijk": "vrijwel gelijk",
+                }.get(s.direction, "onbekend"),
+                "voorlopig": "ja" if s.last.provisional else "nee",
             }
             node = ind_vars.setdefault(ind_id, {}).setdefault(measure, {}).setdefault(market, {})
             if len(self.registry.indicator_by_id[ind_id].regions) > 1:
@@ -510,8 +508,7 @@ def build(project: Project, force: bool = False, progress: Progress | None = Non
     progress = progress or (lambda msg: None)
     registry = load_registry(project.registry)
     digest = inputs_hash(project)
-    stamp = project.generated / ".inputs"
-    if not force and stamp.exists() and stamp.read_text() == digest and project.variables.exists():
+    if not force and build_is_current(project, digest):
         return BuildResult(skipped=True)
     data = load_clean_data(project.clean, registry)
     tmp = Path(tempfile.mkdtemp(prefix=".monitor-tmp-build-", dir=project.root))
@@ -563,3 +560,13 @@ def _write_reference_docx(path: Path) -> None:
     from report.render.docx import write_reference_docx
 
     write_reference_docx(path)
+
+
+def _signed(value: float | None, decimals: int) -> str:
+    """+1.234 / −1.234 / 0 (Dutch); '.' (CBS: gegevens ontbreken) when there is no change."""
+    if value is None:
+        return "."
+    text = numbers.number(abs(value), decimals)
+    if text.strip("0,") == "":
+        return text
+    return ("+" if value > 0 else "\u2212") + text

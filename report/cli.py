@@ -8,6 +8,7 @@ from pathlib import Path
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from report.errors import MonitorError
@@ -37,11 +38,11 @@ def _project(root: Path | None) -> Project:
 
 
 def _fail(exc: MonitorError) -> None:
-    console.print(f"[bold red]Error:[/] {exc}", highlight=False, soft_wrap=True)
+    console.print(f"[bold red]Error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
     raise typer.Exit(code=1)
 
 
-def _run_build(project: Project, force: bool) -> None:
+def _run_build(project: Project, force: bool, quiet: bool = False) -> None:
     from report.build import build
 
     with Progress(
@@ -52,7 +53,8 @@ def _run_build(project: Project, force: bool) -> None:
             project, force=force, progress=lambda m: progress.update(task, description=f"build: {m}")
         )
     if result.skipped:
-        console.print("build: inputs unchanged, _generated/ is up to date")
+        if not quiet:
+            console.print("build: inputs unchanged, _generated/ is up to date")
     else:
         console.print(f"build: {len(result.figures)} figures, text and variables written to _generated/")
 
@@ -74,9 +76,10 @@ def render(
     fmt: list[Format] = typer.Option(None, "--format", "-f", help="pdf, docx or html (default: all three)."),
     engine: Engine = typer.Option(Engine.embedded, "--engine", help="embedded (Pandoc + Typst) or quarto."),
     draft: bool = typer.Option(False, "--draft", help="DOCX for reviewers: CONCEPT header, line numbers."),
+    final: bool = typer.Option(False, "--final", help="The edition to publish: every check error stops it."),
     root: Path = typer.Option(None, "--root", help="Project folder (default: found from here)."),
 ) -> None:
-    """Build (when inputs changed) and render the report to _book/."""
+    """Build (when inputs changed), check the chapters and render the report to _book/."""
     from report.render import render as render_book
 
     try:
@@ -84,9 +87,9 @@ def render(
         if _raw_changed(project):
             console.print("raw data changed since the last clean: cleaning first")
             _run_clean(project)
-        if engine is Engine.embedded:
-            # Quarto runs the build itself as pre-render.
-            _run_build(project, force=False)
+        # The checks read the variables, so build first (Quarto's pre-render then finds it done).
+        _run_build(project, force=False)
+        _check_before_render(project, final)
         formats = [f.value for f in (fmt or list(Format))]
         t0 = time.perf_counter()
         with console.status(f"render: {', '.join(formats)} ({engine.value} engine)"):
@@ -101,6 +104,50 @@ def render(
         console.print(f"render: done in {time.perf_counter() - t0:.1f} s")
     except MonitorError as exc:
         _fail(exc)
+
+
+def _check_before_render(project: Project, final: bool) -> None:
+    """The editors' checks: findings printed; broken markup (and with --final every error) stops."""
+    from report.check import run_checks
+    from report.check.gate import render_gate
+    from report.check.output import print_findings
+
+    findings = run_checks(project.root, final=final)
+    if findings:
+        print_findings(findings, console, title="check")
+    render_gate(findings, final)
+
+
+@app.command("check")
+def check_command(
+    as_json: bool = typer.Option(False, "--json", help="Findings as JSON on stdout (for tools)."),
+    final: bool = typer.Option(
+        False, "--final", help="As for the final edition: unfinished text is an error."
+    ),
+    root: Path = typer.Option(None, "--root", help="Project folder (default: found from here)."),
+) -> None:
+    """Check the chapters (markup, unfinished, causal, numbers, direction, style); exit 1 on errors.
+
+    Exit 0 with only warnings. Findings per file, with line, column and what to write instead."""
+    from report.check import ERROR, run_checks
+    from report.check.output import as_json as findings_json
+    from report.check.output import print_findings
+
+    try:
+        project = _project(root)
+        from report.build_inputs import build_is_current
+
+        if not build_is_current(project):  # without importing the build when it is current
+            _run_build(project, force=False)
+        findings = run_checks(project.root, final=final)
+    except MonitorError as exc:
+        _fail(exc)
+    if as_json:
+        print(findings_json(findings))
+    else:
+        print_findings(findings, Console(), title="check")
+    if any(f.severity == ERROR for f in findings):
+        raise typer.Exit(code=1)
 
 
 def _print_problems(problems, limit: int = 30) -> None:

@@ -17,23 +17,7 @@ from report import numbers
 from report.errors import MonitorError
 from report.facts import SeriesFacts
 from report.registry import Registry
-
-# Words the generated text must never use: the monitor cannot show effects of policy.
-CAUSAL_WORDS = (
-    "doordat",
-    "als gevolg van",
-    "leidde tot",
-    "leidt tot",
-    "dankzij",
-    "effect van",
-    "veroorzaakt",
-    "because of",
-    "as a result of",
-    "led to",
-    "thanks to",
-    "caused by",
-    "effect of",
-)
+from report.wording import CAUSAL_WORDS, find_causal_words  # noqa: F401  (one list; re-exported)
 
 
 def pct_decimals(value: float) -> int:
@@ -179,8 +163,3 @@ def _template_line(exc: Exception) -> str:
             line = tb.tb_lineno
         tb = tb.tb_next
     return f", line {line}" if line else ""
-
-
-def find_causal_words(text: str) -> list[str]:
-    low = text.lower()
-    return [w for w in CAUSAL_WORDS if w in low]

@@ -46,6 +46,8 @@ PANDOC_FROM = "markdown"
 
 
 _SHORTCODE = re.compile(r"(\{\{\{<|\{\{<)\s*(.*?)\s*(>\}\}\}|>\}\})")
+# The shortcodes chapters may use (one list: the expander, `monitor check` and the docs use it).
+SHORTCODES = ("include", "var", "meta", "pagebreak")
 _FENCE = re.compile(r"^\s*(`{3,}|~{3,})")
 # ![alt](path ...) — alt may contain one level of nested brackets.
 _IMAGE = re.compile(r"(!\[(?:[^\[\]]|\[[^\[\]]*\])*\]\(\s*)(<[^>]+>|[^)\s]+)")
@@ -60,6 +62,19 @@ class SourceRef:
 
     def __str__(self) -> str:
         return f"{self.file}, line {self.line}"
+
+
+@dataclasses.dataclass(frozen=True)
+class BookProblem:
+    """A problem in a chapter, collected instead of raised when `monitor check` reads the book."""
+
+    file: str  # project-relative file where the problem is
+    line: int
+    column: int  # 1-based; 0 when unknown
+    text: str  # the offending text
+    message: str  # what is wrong (with the include chain, if any)
+    suggestion: str = ""
+    code: str = ""  # "shortcode", "variable", "include", "reference", "duplicate-id", "comment", ...
 
 
 @dataclasses.dataclass
@@ -159,6 +174,7 @@ class Book:
     labels: dict[str, Label]  # id -> Label, for headings (all), figures and tables
     figures: list[FigureInfo]
     markdown: str  # the combined Pandoc markdown document (with YAML metadata block)
+    references: list[tuple[str, str]] = dataclasses.field(default_factory=list)  # (chapter, id) of @refs
 
     @property
     def source_date_epoch(self) -> int:
@@ -196,7 +212,8 @@ def _load_yaml(path: Path, what: str) -> Any:
     except FileNotFoundError:
         raise MonitorError(f"{what} is missing: {path}") from None
     try:
-        return yaml.safe_load(text)
+        # libyaml's loader when present: _variables.yml is large, the Python loader takes 0.4 s.
+        return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f", line {mark.line + 1}" if mark is not None else ""
@@ -362,13 +379,102 @@ def _split_front_matter(text: str) -> tuple[dict[str, Any], str, int]:
     return {}, text, 0
 
 
+def comment_spans(text: str) -> list[tuple[int, int]]:
+    """(start, end) offsets of the HTML comments ``<!-- … -->`` in ``text``, outside code fences.
+
+    An unclosed comment runs to the end of the text (its end is ``len(text)``)."""
+    spans: list[tuple[int, int]] = []
+    fence: str | None = None
+    pos = 0
+    start: int | None = None
+    for line in text.split("\n"):
+        end_of_line = pos + len(line)
+        if start is None:
+            m = _FENCE.match(line)
+            if m:
+                marker = m.group(1)
+                if fence is None:
+                    fence = marker[0] * 3
+                elif marker.startswith(fence):
+                    fence = None
+                pos = end_of_line + 1
+                continue
+        if fence is None:
+            i = pos
+            while i <= end_of_line:
+                if start is None:
+                    j = text.find("<!--", i, end_of_line)
+                    if j < 0:
+                        break
+                    start, i = j, j + 4
+                else:
+                    j = text.find("-->", i, end_of_line)
+                    if j < 0:
+                        break
+                    spans.append((start, j + 3))
+                    start, i = None, j + 3
+        pos = end_of_line + 1
+    if start is not None:
+        spans.append((start, len(text)))
+    return spans
+
+
+def _blank_comments(text: str) -> str:
+    """``text`` with its comments blanked (same offsets and lines)."""
+    chars = list(text)
+    for a, b in comment_spans(text):
+        for i in range(a, b):
+            if chars[i] != "\n":
+                chars[i] = " "
+    return "".join(chars)
+
+
+def strip_comments(text: str, first_line: int = 1) -> tuple[str, list[int], int | None]:
+    """Remove editors' HTML comments, so they never reach any output format.
+
+    Returns (text, the source line number of every remaining line, the line of a comment that
+    is never closed or None). A line that held only a comment is dropped (not left blank: a
+    blank line would split the paragraph around it).
+    """
+    spans = comment_spans(text)
+    lines = text.split("\n")
+    numbers = list(range(first_line, first_line + len(lines)))
+    if not spans:
+        return text, numbers, None
+    unclosed = None
+    if not text[spans[-1][0] : spans[-1][1]].endswith("-->"):
+        unclosed = first_line + text.count("\n", 0, spans[-1][0])
+    keep = [True] * len(text)
+    for a, b in spans:
+        keep[a:b] = [False] * (b - a)
+    out_lines: list[str] = []
+    out_numbers: list[int] = []
+    pos = 0
+    for lineno, line in zip(numbers, lines, strict=True):
+        kept = "".join(ch for ch, k in zip(line, keep[pos : pos + len(line)], strict=True) if k)
+        pos += len(line) + 1
+        if kept != line and not kept.strip():
+            continue  # the line held only (part of) a comment
+        out_lines.append(kept if kept == line else kept.rstrip())
+        out_numbers.append(lineno)
+    return "\n".join(out_lines), out_numbers, unclosed
+
+
 class _Expander:
-    def __init__(self, root: Path, variables: dict[str, Any], meta: dict[str, Any]):
+    def __init__(
+        self,
+        root: Path,
+        variables: dict[str, Any],
+        meta: dict[str, Any],
+        problems: list[BookProblem] | None = None,
+    ):
         self.root = root
         self.variables = variables
         self.var_keys = _flat_keys(variables)
         self.var_leaves = [k for k in self.var_keys if not isinstance(_lookup(variables, k)[1], (dict, list))]
         self.meta = meta
+        # None: raise at the first problem (render); a list: collect them all (monitor check).
+        self.problems = problems
 
     def expand(
         self,
@@ -382,9 +488,18 @@ class _Expander:
         rel = _rel(self.root, file)
         if files is not None and rel not in files:
             files.append(rel)
+        text, line_numbers, unclosed = strip_comments(text, first_line)
+        if unclosed is not None:
+            self._problem(
+                SourceRef(rel, unclosed),
+                chain,
+                "<!--",
+                "comment '<!--' is never closed with '-->' (everything after it would disappear)",
+                "close the comment with -->",
+                "comment",
+            )
         out_lines: list[str] = []
-        for offset, line in enumerate(text.split("\n")):
-            lineno = first_line + offset
+        for lineno, line in zip(line_numbers, text.split("\n"), strict=True):
             where = SourceRef(rel, lineno)
             out_lines.append(self._expand_line(line, file, where, chain, files, meta))
         return "\n".join(out_lines)
@@ -395,6 +510,26 @@ class _Expander:
             msg += f" (included from {ref})"
         return msg
 
+    def _problem(
+        self,
+        where: SourceRef,
+        chain: list[SourceRef],
+        text: str,
+        message: str,
+        suggestion: str = "",
+        code: str = "",
+        column: int = 0,
+    ) -> None:
+        """Raise (render) or record (check) a problem at ``where``."""
+        if self.problems is None:
+            raise MonitorError(
+                f"{self._context(where, chain)}: {message}" + (f". {suggestion}" if suggestion else "")
+            )
+        included = "".join(f" (included from {ref})" for ref in reversed(chain))
+        self.problems.append(
+            BookProblem(where.file, where.line, column, text, message + included, suggestion, code)
+        )
+
     def _expand_line(
         self,
         line: str,
@@ -404,88 +539,191 @@ class _Expander:
         files: list[str] | None,
         meta: dict[str, Any] | None,
     ) -> str:
-        if "{{<" not in line:
+        if "{{<" not in line and ">}}" not in line:
             return line
+
+        # A shortcode that is not closed on its line would be published as literal "{{<".
+        rest = _SHORTCODE.sub(lambda m: " " * len(m.group(0)), line)
+        for token in ("{{<", ">}}"):
+            col = rest.find(token)
+            if col >= 0:
+                other = "'>}}' is missing" if token == "{{<" else "'{{<' is missing before it"
+                snippet = line[col:].strip()
+                self._problem(
+                    where,
+                    chain,
+                    snippet,
+                    f"shortcode '{snippet}' is not closed: {other}",
+                    "write shortcodes whole on one line, like {{< include /_generated/indicatoren/x.md >}}",
+                    "shortcode",
+                    col + 1,
+                )
+                return line
 
         def repl(m: re.Match[str]) -> str:
             opening, body, closing = m.group(1), m.group(2), m.group(3)
             if opening == "{{{<" and closing == ">}}}":
                 return "{{< " + body + " >}}"  # escaped shortcode: literal text
+            col = m.start() + 1
             try:
                 parts = shlex.split(body)
             except ValueError:
                 parts = body.split()
             if not parts:
-                raise MonitorError(f"{self._context(where, chain)}: empty shortcode '{m.group(0)}'")
+                self._problem(
+                    where, chain, m.group(0), f"empty shortcode '{m.group(0)}'", "", "shortcode", col
+                )
+                return ""
             name, args = parts[0], parts[1:]
             if name == "include":
-                return self._include(args, file, where, chain, files)
+                return self._include(args, file, where, chain, files, m.group(0), col)
             if name == "var":
-                return self._var(args, where, chain)
+                return self._var(args, where, chain, m.group(0), col)
             if name == "meta":
-                return self._meta(args, where, chain, meta)
+                return self._meta(args, where, chain, meta, m.group(0), col)
             if name == "pagebreak":
                 return _PAGEBREAK
-            raise MonitorError(
-                f"{self._context(where, chain)}: unknown shortcode '{name}' "
-                "(supported: include, var, meta, pagebreak)"
+            close = difflib.get_close_matches(name, SHORTCODES, n=1)
+            self._problem(
+                where,
+                chain,
+                m.group(0),
+                f"unknown shortcode '{name}' (supported: {', '.join(SHORTCODES)})",
+                f"Did you mean '{close[0]}'?" if close else "",
+                "shortcode",
+                col,
             )
+            return ""
 
         return _SHORTCODE.sub(repl, line)
 
     def _include(
-        self, args: list[str], file: Path, where: SourceRef, chain: list[SourceRef], files: list[str] | None
+        self,
+        args: list[str],
+        file: Path,
+        where: SourceRef,
+        chain: list[SourceRef],
+        files: list[str] | None,
+        text: str = "",
+        col: int = 0,
     ) -> str:
         if len(args) != 1:
-            raise MonitorError(f"{self._context(where, chain)}: include expects one path, got {args}")
+            self._problem(where, chain, text, f"include expects one path, got {args}", "", "include", col)
+            return ""
         target = args[0]
         path = self.root / target.lstrip("/") if target.startswith("/") else file.parent / target
         path = Path(path)
-        if not path.is_file():
-            raise MonitorError(
-                f"{self._context(where, chain)}: included file '{target}' does not exist "
-                f"(looked for {path}). Run the build stage or correct the path."
+        try:
+            path.resolve().relative_to(self.root.resolve())
+        except ValueError:
+            self._problem(
+                where,
+                chain,
+                text,
+                f"included file '{target}' lies outside the project ({path.resolve()})",
+                "include only files inside the project folder",
+                "include",
+                col,
             )
+            return ""
+        if not path.is_file():
+            nearest = _nearest_files(path, self.root)
+            self._problem(
+                where,
+                chain,
+                text,
+                f"included file '{target}' does not exist (looked for {path})",
+                "Run the build stage or correct the path"
+                + (f"; nearest existing files: {', '.join(nearest)}" if nearest else ""),
+                "include",
+                col,
+            )
+            return ""
         new_chain = chain + [where]
         if any(_rel(self.root, path) == ref.file for ref in new_chain):
-            raise MonitorError(f"{self._context(where, chain)}: '{target}' includes itself (include cycle)")
-        text = path.read_text(encoding="utf-8")
-        _, body, skipped = _split_front_matter(text)
+            self._problem(
+                where, chain, text, f"'{target}' includes itself (include cycle)", "", "include", col
+            )
+            return ""
+        content = path.read_text(encoding="utf-8")
+        _, body, skipped = _split_front_matter(content)
         body = body.rstrip("\n")
         return self.expand(body, path, new_chain, first_line=skipped + 1, files=files)
 
-    def _var(self, args: list[str], where: SourceRef, chain: list[SourceRef]) -> str:
+    def _var(
+        self, args: list[str], where: SourceRef, chain: list[SourceRef], text: str = "", col: int = 0
+    ) -> str:
         if len(args) != 1:
-            raise MonitorError(f"{self._context(where, chain)}: var expects one key, got {args}")
+            self._problem(where, chain, text, f"var expects one key, got {args}", "", "variable", col)
+            return text
         key = args[0]
         found, value = _lookup(self.variables, key)
         if not found:
-            raise MonitorError(
-                f"{self._context(where, chain)}: variable '{key}' is not in _variables.yml. "
-                f"Nearest known keys: {_nearest(key, self.var_leaves)}"
+            self._problem(
+                where,
+                chain,
+                text,
+                f"variable '{key}' is not in _variables.yml",
+                f"Nearest known keys: {_nearest(key, self.var_leaves)}",
+                "variable",
+                col,
             )
+            return text
         if isinstance(value, (dict, list)):
-            raise MonitorError(
-                f"{self._context(where, chain)}: variable '{key}' is a group, not a single value; "
-                f"use one of: {_nearest(key + '.', [k for k in self.var_leaves if k.startswith(key + '.')])}"
+            self._problem(
+                where,
+                chain,
+                text,
+                f"variable '{key}' is a group, not a single value",
+                "Use one of: " + _nearest(key + ".", [k for k in self.var_leaves if k.startswith(key + ".")]),
+                "variable",
+                col,
             )
+            return text
         return _as_text(value)
 
     def _meta(
-        self, args: list[str], where: SourceRef, chain: list[SourceRef], meta: dict[str, Any] | None
+        self,
+        args: list[str],
+        where: SourceRef,
+        chain: list[SourceRef],
+        meta: dict[str, Any] | None,
+        text: str = "",
+        col: int = 0,
     ) -> str:
         if len(args) != 1:
-            raise MonitorError(f"{self._context(where, chain)}: meta expects one key, got {args}")
+            self._problem(where, chain, text, f"meta expects one key, got {args}", "", "meta", col)
+            return text
         key = args[0]
         for source in (meta or {}, self.meta):
             found, value = _lookup(source, key)
             if found:
                 return _as_text(value)
         known = _flat_keys({**self.meta, **(meta or {})})
-        raise MonitorError(
-            f"{self._context(where, chain)}: metadata key '{key}' does not exist. "
-            f"Nearest known keys: {_nearest(key, known)}"
+        self._problem(
+            where,
+            chain,
+            text,
+            f"metadata key '{key}' does not exist",
+            f"Nearest known keys: {_nearest(key, known)}",
+            "meta",
+            col,
         )
+        return text
+
+
+def _nearest_files(path: Path, root: Path) -> list[str]:
+    """Project-relative names of existing files that look like the missing ``path``."""
+    folder = path.parent
+    while not folder.is_dir() and folder != folder.parent:
+        folder = folder.parent
+    try:
+        folder.resolve().relative_to(root.resolve())
+    except ValueError:
+        return []
+    candidates = {p.name: p for p in [*folder.glob("*.md"), *folder.glob("*.qmd")]}
+    close = difflib.get_close_matches(path.name, list(candidates), n=3, cutoff=0.5)
+    return ["/" + _rel(root, candidates[c]) for c in close]
 
 
 # Quarto's pagebreak shortcode emits a raw page break per format; so do we.
@@ -648,7 +886,13 @@ class _Numbering:
     chapter_meta: list[tuple[str | None, str, str | None]]  # per chapter: (number, title, id)
 
 
-def _number(ast: dict[str, Any], chapters: list[tuple[str, str]], root: Path) -> _Numbering:
+def _number(
+    ast: dict[str, Any],
+    chapters: list[tuple[str, str]],
+    root: Path,
+    problems: list[BookProblem] | None = None,
+    chapter_texts: dict[str, list[tuple[str, str]]] | None = None,
+) -> _Numbering:
     """Number headings, figures and tables.
 
     ``chapters`` is the list of (rel, kind) in book order; the AST contains one marker Div per
@@ -669,10 +913,27 @@ def _number(ast: dict[str, Any], chapters: list[tuple[str, str]], root: Path) ->
     def add(label: Label) -> None:
         if label.id in labels:
             other = labels[label.id]
-            raise MonitorError(
-                f"{label.chapter}: label '#{label.id}' is used twice "
-                f"(also in {other.chapter}); labels must be unique in the whole book"
+            message = (
+                f"label '#{label.id}' is used twice (also in {other.chapter}); "
+                "labels must be unique in the whole book"
             )
+            if problems is None:
+                raise MonitorError(f"{label.chapter}: {message}")
+            file, line = _find_in_sources(
+                (chapter_texts or {}).get(label.chapter, []), "#" + label.id, last=True
+            )
+            problems.append(
+                BookProblem(
+                    file or label.chapter,
+                    line,
+                    0,
+                    "#" + label.id,
+                    message,
+                    "give one of them another id",
+                    "duplicate-id",
+                )
+            )
+            return
         labels[label.id] = label
 
     for block in _iter_blocks(ast["blocks"]):
@@ -769,10 +1030,29 @@ def _number(ast: dict[str, Any], chapters: list[tuple[str, str]], root: Path) ->
 _XREF_PREFIXES = ("fig-", "tbl-", "sec-")
 
 
+def _find_in_sources(sources: list[tuple[str, str]], needle: str, last: bool = False) -> tuple[str, int]:
+    """(file, line) of ``needle`` (an id or reference, not followed by more id characters)."""
+    pattern = re.compile(re.escape(needle) + r"(?![\w-])")
+    found = ("", 0)
+    for rel, text in sources:
+        for i, line in enumerate(text.split("\n"), start=1):
+            if pattern.search(line):
+                if not last:
+                    return rel, i
+                found = (rel, i)
+    return found
+
+
 def _check_references(
-    ast: dict[str, Any], labels: dict[str, Label], chapter_texts: dict[str, list[tuple[str, str]]]
-) -> None:
-    """Every @fig-/@tbl-/@sec- reference must point to a label; else name chapter, line and id."""
+    ast: dict[str, Any],
+    labels: dict[str, Label],
+    chapter_texts: dict[str, list[tuple[str, str]]],
+    problems: list[BookProblem] | None = None,
+) -> list[tuple[str, str]]:
+    """Every @fig-/@tbl-/@sec- reference must point to a label; else name chapter, line and id.
+
+    Returns the references found, as (chapter, id)."""
+    found: list[tuple[str, str]] = []
     cur_rel = ""
     for block in ast["blocks"]:
         if block.get("t") == "Div" and "monitor-chapter" in block["c"][0][1]:
@@ -784,28 +1064,28 @@ def _check_references(
                 key = cid[0].lower() + cid[1:] if cid else cid
                 if not key.startswith(_XREF_PREFIXES):
                     continue
+                found.append((cur_rel, key))
                 if key in labels:
                     continue
-                where = cur_rel
-                for rel, text in chapter_texts.get(cur_rel, []):
-                    for i, line in enumerate(text.split("\n"), start=1):
-                        if re.search(r"@" + re.escape(cid) + r"(?![\w-])", line):
-                            where = f"{rel}, line {i}"
-                            break
-                    else:
-                        continue
-                    break
+                file, line = _find_in_sources(chapter_texts.get(cur_rel, []), "@" + cid)
+                where = f"{file}, line {line}" if file else cur_rel
                 kind = {"fig-": "figure", "tbl-": "table", "sec-": "section"}[key[:4]]
                 known = sorted(k for k in labels if k.startswith(key[:4]))
                 hint = difflib.get_close_matches(key, known, n=3, cutoff=0.5)
-                raise MonitorError(
-                    f"{where}: reference '@{cid}' points to a {kind} that does not exist"
-                    + (
-                        f". Did you mean: {', '.join('@' + h for h in hint)}?"
-                        if hint
-                        else f" (no {kind} with the label '#{key}' in the book)"
-                    )
+                message = f"reference '@{cid}' points to a {kind} that does not exist"
+                suggestion = (
+                    f"Did you mean: {', '.join('@' + h for h in hint)}?"
+                    if hint
+                    else f"no {kind} with the label '#{key}' in the book"
                 )
+                if problems is None:
+                    raise MonitorError(
+                        f"{where}: {message}" + (f". {suggestion}" if hint else f" ({suggestion})")
+                    )
+                problems.append(
+                    BookProblem(file or cur_rel, line, 0, "@" + cid, message, suggestion, "reference")
+                )
+    return found
 
 
 # --------------------------------------------------------------------------------------------
@@ -825,11 +1105,15 @@ def _crossref_meta(labels: dict[str, Label]) -> dict[str, dict[str, str]]:
     return out
 
 
-def load_book(project_root: Path | str, pandoc_path: str | None = None) -> Book:
+def load_book(
+    project_root: Path | str, pandoc_path: str | None = None, problems: list[BookProblem] | None = None
+) -> Book:
     """Read ``_quarto.yml``, expand every chapter and return the assembled :class:`Book`.
 
     Raises :class:`MonitorError` for a missing ``_quarto.yml`` or ``book`` section, a missing
-    chapter, include, variable or metadata key, a duplicate label or an unknown reference.
+    chapter, include, variable or metadata key, a shortcode that is not closed, a duplicate
+    label or an unknown reference. With ``problems`` (a list) the problems in chapters are
+    collected there instead and the book is assembled as far as it goes (``monitor check``).
     """
     root = Path(project_root).resolve()
     cfg, meta, chapter_files, appendix_files = read_project(root)
@@ -840,7 +1124,7 @@ def load_book(project_root: Path | str, pandoc_path: str | None = None) -> Book:
         pandoc_path = _pp()
 
     book_cfg = cfg["book"]
-    expander = _Expander(root, variables, meta)
+    expander = _Expander(root, variables, meta, problems)
     parts: list[str] = []
     kinds: list[tuple[str, str]] = []
     built: list[dict[str, Any]] = []
@@ -859,7 +1143,10 @@ def load_book(project_root: Path | str, pandoc_path: str | None = None) -> Book:
         if fm.get("title") and not re.search(r"^#\s", text, flags=re.M):
             text = f"# {fm['title']}\n\n{text}"
         rel_posix = _rel(root, path)
-        chapter_texts[rel_posix] = [(f, (root / f).read_text(encoding="utf-8")) for f in files]
+        # (for locating ids and references in error messages; not inside editors' comments)
+        chapter_texts[rel_posix] = [
+            (f, _blank_comments((root / f).read_text(encoding="utf-8"))) for f in files
+        ]
         unnumbered = _first_h1_unnumbered(text)
         kind = "appendix" if is_appendix else ("front" if unnumbered else "chapter")
         kinds.append((rel_posix, kind))
@@ -869,8 +1156,8 @@ def load_book(project_root: Path | str, pandoc_path: str | None = None) -> Book:
 
     body = "\n".join(parts)
     ast = _run_pandoc_json(body, pandoc_path)
-    numbering = _number(ast, kinds, root)
-    _check_references(ast, numbering.labels, chapter_texts)
+    numbering = _number(ast, kinds, root, problems, chapter_texts)
+    references = _check_references(ast, numbering.labels, chapter_texts, problems)
 
     chapters: list[Chapter] = []
     for info, (number, title, hid) in zip(built, numbering.chapter_meta, strict=True):
@@ -918,8 +1205,13 @@ def load_book(project_root: Path | str, pandoc_path: str | None = None) -> Book:
     }
     if demo:
         front["demo-notice"] = _as_text(demo)
-    front_yaml = yaml.safe_dump(
-        front, allow_unicode=True, sort_keys=True, default_flow_style=False, width=10_000
+    front_yaml = yaml.dump(  # libyaml's dumper when present (same text, a quarter second faster)
+        front,
+        Dumper=getattr(yaml, "CSafeDumper", yaml.SafeDumper),
+        allow_unicode=True,
+        sort_keys=True,
+        default_flow_style=False,
+        width=10_000,
     )
     markdown = f"---\n{front_yaml}---\n\n{body}"
 
@@ -941,6 +1233,7 @@ def load_book(project_root: Path | str, pandoc_path: str | None = None) -> Book:
         labels=numbering.labels,
         figures=numbering.figures,
         markdown=markdown,
+        references=references,
     )
 
 

@@ -171,7 +171,13 @@ local function Image(img)
   if is_docx() then return docx_image(img) end
 end
 
+-- Editors' comments <!-- … --> never reach an output. The embedded engine strips them before
+-- Pandoc (report/render/book.py); this covers Quarto, which passes them on to the HTML.
+local function drop_comment(el)
+  if el.format:match("^html") and el.text:match("^%s*<!%-%-.-%-%->%s*$") then return {} end
+end
+
 return {
   { Meta = Meta },
-  { Div = Div, Image = Image, Span = quality_marker },
+  { Div = Div, Image = Image, Span = quality_marker, RawBlock = drop_comment, RawInline = drop_comment },
 }
