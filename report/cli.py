@@ -8,6 +8,7 @@ from pathlib import Path
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from report.errors import MonitorError
@@ -74,16 +75,32 @@ def render(
     fmt: list[Format] = typer.Option(None, "--format", "-f", help="pdf, docx or html (default: all three)."),
     engine: Engine = typer.Option(Engine.embedded, "--engine", help="embedded (Pandoc + Typst) or quarto."),
     draft: bool = typer.Option(False, "--draft", help="DOCX for reviewers: CONCEPT header, line numbers."),
+    final: bool = typer.Option(
+        False, "--final", help="Refuse while anything is missing or out of date (see `monitor status`)."
+    ),
     root: Path = typer.Option(None, "--root", help="Project folder (default: found from here)."),
 ) -> None:
     """Build (when inputs changed) and render the report to _book/."""
+    from report.edition import load_edition
+    from report.final import final_reasons
     from report.render import render as render_book
 
     try:
         project = _project(root)
         if _raw_changed(project):
             console.print("raw data changed since the last clean: cleaning first")
-            _run_clean(project)
+            _run_clean(project, show_status=False)
+        final = final or load_edition(project).status == "final"
+        reasons = final_reasons(project)
+        if reasons and final:
+            lines = "\n".join(f"  - {r}" for r in reasons)
+            _fail(
+                MonitorError(
+                    f"not a final edition yet ({len(reasons)} reason(s)); nothing rendered:\n{lines}"
+                )
+            )
+        for r in reasons:
+            console.print(f"[yellow]Warning:[/] {r}", highlight=False, soft_wrap=True)
         if engine is Engine.embedded:
             # Quarto runs the build itself as pre-render.
             _run_build(project, force=False)
@@ -99,6 +116,7 @@ def render(
         for name, path in outputs.items():
             console.print(f"render: {name} → {path.relative_to(project.root)}")
         console.print(f"render: done in {time.perf_counter() - t0:.1f} s")
+        _print_status(project)
     except MonitorError as exc:
         _fail(exc)
 
@@ -110,7 +128,16 @@ def _print_problems(problems, limit: int = 30) -> None:
         console.print(f"[yellow]… and {len(problems) - limit} more warnings[/]")
 
 
-def _run_clean(project: Project, allow_rejections: bool = False) -> None:
+def _print_status(project: Project, verbose: bool = False) -> bool:
+    from report.status import compute, report_lines
+
+    status = compute(project)
+    for style, text in report_lines(status, verbose):
+        console.print(f"[{style}]{escape(text)}[/]", highlight=False, soft_wrap=True)
+    return status.ok
+
+
+def _run_clean(project: Project, allow_rejections: bool = False, show_status: bool = True) -> None:
     from report.clean import clean as run_clean
 
     with console.status("clean") as status:
@@ -127,6 +154,8 @@ def _run_clean(project: Project, allow_rejections: bool = False) -> None:
             else ""
         )
     )
+    if show_status:
+        _print_status(project)
 
 
 @app.command("clean")
@@ -147,7 +176,12 @@ def clean_command(
 
 @app.command()
 def freeze(
-    edition: int = typer.Argument(..., help="The edition to keep, e.g. 2024."),
+    edition: int = typer.Argument(
+        None, help="The edition to keep, e.g. 2024 (default: the one the clean data are for)."
+    ),
+    replace: bool = typer.Option(
+        False, "--replace", help="Freeze an edition again; the old copy stays beside it."
+    ),
     root: Path = typer.Option(None, "--root"),
 ) -> None:
     """Keep this edition's clean data, so the next edition reports what was revised."""
@@ -155,8 +189,54 @@ def freeze(
 
     try:
         project = _project(root)
-        dest = run_freeze(project, edition)
-        console.print(f"freeze: edition {edition} kept in {dest.relative_to(project.root)}")
+        dest = run_freeze(project, edition, replace=replace)
+        console.print(f"freeze: edition {dest.name} kept in {dest.relative_to(project.root)}")
+    except MonitorError as exc:
+        _fail(exc)
+
+
+@app.command("status")
+def status_command(
+    verbose: bool = typer.Option(False, "--verbose", "-v", help="Every indicator × market on its own line."),
+    root: Path = typer.Option(None, "--root"),
+) -> None:
+    """Is every delivery of this edition in? Exits non-zero while anything is missing unexplained."""
+    try:
+        ok = _print_status(_project(root), verbose)
+    except MonitorError as exc:
+        _fail(exc)
+    if not ok:
+        raise typer.Exit(code=1)
+
+
+edition_app = typer.Typer(no_args_is_help=True, help="The edition year (data/editie.yml).")
+app.add_typer(edition_app, name="edition")
+
+
+@edition_app.command("start")
+def edition_start(
+    year: int = typer.Argument(..., help="The new edition, e.g. 2025."),
+    publication_date: str = typer.Option(
+        None, "--date", help="Publication date YYYY-MM-DD (default: a year after the current one)."
+    ),
+    root: Path = typer.Option(None, "--root"),
+) -> None:
+    """Freeze the current edition, move to the next year and list the deliveries it expects."""
+    import datetime as dt
+
+    from report.edition import start
+
+    try:
+        when = None
+        if publication_date:
+            try:
+                when = dt.date.fromisoformat(publication_date)
+            except ValueError:
+                raise MonitorError(
+                    f"--date: found {publication_date!r}, expected a date like 2026-06-30"
+                ) from None
+        for line in start(_project(root), year, when):
+            console.print(f"edition: {escape(line)}", highlight=False, soft_wrap=True)
     except MonitorError as exc:
         _fail(exc)
 
@@ -188,7 +268,12 @@ def trace_command(
 
 
 @app.command("demo-data")
-def demo_data(root: Path = typer.Option(None, "--root")) -> None:
+def demo_data(
+    edition: int = typer.Option(
+        None, "--edition", help="Deliveries for one more year (2025), after `monitor edition start 2025`."
+    ),
+    root: Path = typer.Option(None, "--root"),
+) -> None:
     """(Re)write the fictitious demo deliveries into data/raw/ and clean them into data/clean/."""
     import importlib.util
 
@@ -199,7 +284,10 @@ def demo_data(root: Path = typer.Option(None, "--root")) -> None:
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     try:
-        module.write(project.clean, project.registry, project.raw)
+        if edition is None:
+            module.write(project.clean, project.registry, project.raw)
+        else:
+            module.write_next_edition(project.root, edition)
         console.print("demo data: raw deliveries written to data/raw; cleaning them")
         _run_clean(project)
     except MonitorError as exc:

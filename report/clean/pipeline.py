@@ -51,6 +51,9 @@ class FileStats:
     rows_kept: int = 0
     rows_missing: int = 0
     rows_rejected: int = 0
+    # The years the kept rows cover: `monitor status` compares them with the edition.
+    first_year: int | str = ""
+    last_year: int | str = ""
 
 
 @dataclass
@@ -591,6 +594,8 @@ def collect(
                     continue
                 rows = normalise_table(table, src, registry, problems, st)
                 if rows:
+                    st.first_year = min(r["year"] for r in rows)
+                    st.last_year = max(r["year"] for r in rows)
                     parts.append(pd.DataFrame(rows))
         if record_parts:
             # All agencies' files together: the indicator counts every seizure once. The file
@@ -696,6 +701,8 @@ def _records_of_file(path, rel, src, registry, problems, st) -> pd.DataFrame | N
     seizures, outside = _records_in_edition(seizures, raw, rel, src, registry, problems)
     st.rows_rejected = rejected + outside
     st.rows_kept = len(seizures)
+    if len(seizures):
+        st.first_year, st.last_year = int(seizures["year"].min()), int(seizures["year"].max())
     return seizures
 
 
@@ -770,6 +777,8 @@ def _manifest_csv(stats: list[FileStats]) -> str:
         "rows_kept",
         "rows_missing",
         "rows_rejected",
+        "first_year",
+        "last_year",
     ]
     w.writerow(cols)
     for s in sorted(stats, key=lambda s: (s.file, s.source)):

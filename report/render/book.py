@@ -892,7 +892,10 @@ def load_book(project_root: Path | str, pandoc_path: str | None = None) -> Book:
 
     date = _as_text(meta.get("date") or book_cfg.get("date") or "")
     if not date:
-        raise MonitorError("_quarto.yml: 'book.date' is missing (it fixes the dates in the outputs)")
+        raise MonitorError(
+            "the book has no date: the build writes it from data/editie.yml (publication_date) into "
+            "_generated/metadata.yml (run `monitor build`), or set 'book.date' in _quarto.yml"
+        )
     try:
         date_text = format_date_nl(date)
     except ValueError:
@@ -903,7 +906,7 @@ def load_book(project_root: Path | str, pandoc_path: str | None = None) -> Book:
     title = _as_text(book_cfg["title"])
     subtitle = _as_text(book_cfg.get("subtitle"))
     authors = _authors(book_cfg.get("author"))
-    publisher = _as_text(book_cfg.get("publisher"))
+    publisher = _as_text(meta.get("publisher") or book_cfg.get("publisher"))
     lang = _as_text(meta.get("lang") or "nl")
 
     front = {
