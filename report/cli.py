@@ -93,14 +93,22 @@ def render(
         final = final or load_edition(project).status == "final"
         reasons = final_reasons(project)
         if reasons and final:
-            lines = "\n".join(f"  - {r}" for r in reasons)
+            lines = "\n".join(f"  - {r}" for r in reasons) + (
+                "\nA delivery that will not come: record why as `not_delivered: {<year>: <reason>}` "
+                "under its source in data/sources.yml."
+            )
             _fail(
                 MonitorError(
                     f"not a final edition yet ({len(reasons)} reason(s)); nothing rendered:\n{lines}"
                 )
             )
-        for r in reasons:
-            console.print(f"[yellow]Warning:[/] {r}", highlight=False, soft_wrap=True)
+        if reasons:
+            console.print(
+                f"[yellow]Warning:[/] {len(reasons)} thing(s) stand in the way of a final edition (listed "
+                "in the status after the render); `monitor render --final` refuses them",
+                highlight=False,
+                soft_wrap=True,
+            )
         if engine is Engine.embedded:
             # Quarto runs the build itself as pre-render.
             _run_build(project, force=False)

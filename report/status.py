@@ -64,13 +64,27 @@ class Status:
         return not self.missing and not self.problems
 
     def reasons(self) -> list[str]:
-        """Everything that stands in the way of a final edition, one sentence each."""
-        year = self.edition.year
-        out = [
-            f"{line.kind} {line} — record a reason as `not_delivered: {{{year}: ...}}` in data/sources.yml "
-            "if it will not come"
-            for line in self.missing
-        ]
+        """Everything that stands in the way of a final edition, one sentence each.
+
+        Deliveries one by one; indicators one line each, naming the markets that lack the year.
+        """
+        out = [f"{line.kind} {line}" for line in self.sources if line.blocking]
+        by_indicator: dict[str, list[Line]] = {}
+        for line in self.series:
+            if line.blocking:
+                by_indicator.setdefault(line.name.split(", ")[0], []).append(line)
+        total = {}
+        for line in self.series:
+            total[line.name.split(", ")[0]] = total.get(line.name.split(", ")[0], 0) + 1
+        for ind, lines in by_indicator.items():
+            markets = [line.name.split(", ", 1)[1] for line in lines]
+            which = (
+                "every market"
+                if len(lines) == total[ind] and len(lines) > 1
+                else numbers.words(markets, "en")
+            )
+            details = sorted({line.detail for line in lines})
+            out.append(f"indicator {ind} ({which}): {lines[0].state} — {'; '.join(details)}")
         return out + self.problems
 
 
