@@ -162,7 +162,14 @@ def start(project: Project, year: int, publication_date: dt.date | None = None) 
     from report.clean.config import load_sources
     from report.clean.revisions import editions_dir, freeze, frozen_matches_clean
 
+    from report.clean.pipeline import raw_files_changed
+
     current = load_edition(project)
+    if raw_files_changed(project):
+        raise MonitorError(
+            "data/raw changed since the last `monitor clean`: clean first, so that the edition "
+            f"{current.year} that is frozen now is the one its deliveries give; nothing was changed"
+        )
     if year != current.year + 1:
         raise MonitorError(
             f"data/editie.yml: the edition is {current.year}; the next edition is {current.year + 1}, "
