@@ -40,7 +40,7 @@ class Edition(BaseModel):
 
     @model_validator(mode="after")
     def _consistent(self) -> Edition:
-        if self.publication_date.year < self.year:
+        if self.publication_date.year <= self.year:
             raise ValueError(
                 f"publication_date {self.publication_date.isoformat()} lies before the end of the "
                 f"edition year {self.year}; an edition about {self.year} is published in "
@@ -160,9 +160,8 @@ def start(project: Project, year: int, publication_date: dt.date | None = None) 
     frozen yet, move provisional years in data/sources.yml, write data/editie.yml.
     """
     from report.clean.config import load_sources
-    from report.clean.revisions import editions_dir, freeze, frozen_matches_clean
-
     from report.clean.pipeline import raw_files_changed
+    from report.clean.revisions import editions_dir, freeze, frozen_matches_clean
 
     current = load_edition(project)
     if raw_files_changed(project):

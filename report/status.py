@@ -185,7 +185,7 @@ def compute(project: Project) -> Status:
             if latest is not None and latest >= year:
                 if ind.id in incomplete:
                     state, detail = INCOMPLETE, f"the {year} total lacks {incomplete[ind.id]}"
-                    detail += _jumps(registry, ind.id, market, rows, year)
+                    detail += _changes(registry, ind.id, market, rows, year)
                 elif rows[rows.year == year].provisional.astype(int).any():
                     state, detail = PROVISIONAL, ""
                 else:
@@ -216,21 +216,21 @@ def _delivery_line(
     return Line(kind, name, latest, MISSING, detail or f"no figures for {year}")
 
 
-def _jumps(registry: Registry, ind_id: str, market: str, rows: pd.DataFrame, year: int) -> str:
-    """How far a total moved in the edition year, where it moved beyond the indicator's limit."""
+def _changes(registry: Registry, ind_id: str, market: str, rows: pd.DataFrame, year: int) -> str:
+    """How far an incomplete total moved in the edition year, per measure (beyond its limit marked)."""
     ind = registry.indicator_by_id[ind_id]
     out = []
     for measure in ind.measures:
         r = rows[rows.measure == measure.id].set_index("year")["value"]
         if year in r.index and year - 1 in r.index and r[year - 1]:
             pct = (r[year] - r[year - 1]) / r[year - 1] * 100
-            if abs(pct) > measure.jump_warning_pct:
-                decimals = registry.unit_by_id[measure.unit].decimals
-                out.append(
-                    f"{measure.id} {numbers.number(r[year - 1], decimals)} → "
-                    f"{numbers.number(r[year], decimals)} ({pct:+.0f}%)"
-                )
-    return ("; changed beyond its limit: " + ", ".join(out)) if out else ""
+            decimals = registry.unit_by_id[measure.unit].decimals
+            beyond = " beyond its limit" if abs(pct) > measure.jump_warning_pct else ""
+            out.append(
+                f"{measure.id} {numbers.number(r[year - 1], decimals)} → "
+                f"{numbers.number(r[year], decimals)} ({pct:+.0f}%{beyond})"
+            )
+    return (f"; {year - 1} → {year}: " + ", ".join(out)) if out else ""
 
 
 def _provisional_problems(src: Source, year: int, latest: int | None) -> list[str]:
