@@ -339,3 +339,28 @@ def test_a_market_the_samenhang_chapter_leaves_out_is_an_error(project_copy):
         build(Project(project_copy), force=True)
     assert "chapters/10-samenhang.qmd does not include drug market heroine (Samenhang)" in str(err.value)
     assert "{{< include /_generated/samenhang/heroine.md >}}" in str(err.value)
+
+
+# -- leaving demo mode ----------------------------------------------------------------------------
+
+
+def test_leaving_demo_mode_is_removing_demo_yml(project_copy):
+    from report.clean import clean
+    from report.render.book import load_book
+
+    (project_copy / "data" / "raw" / "demo.yml").unlink()
+    clean(Project(project_copy))
+    build(Project(project_copy), force=True)
+    book = load_book(project_copy)
+    assert book.demo_notice is None
+    assert book.publisher == "Redactie Monitor drugscriminaliteit"  # publisher in data/editie.yml
+    assert book.date == "2025-06-30" and book.edition == "2024"
+    assert "Fictieve demonstratiegegevens" not in book.markdown
+    assert "Demonstratie" not in book.markdown
+
+
+def test_the_shipped_demo_keeps_its_date_and_publisher_from_the_edition_file(built_project):
+    meta = yaml.safe_load((built_project / "_generated" / "metadata.yml").read_text(encoding="utf-8"))
+    assert meta["date"] == "2025-06-30" and meta["edition"] == 2024
+    assert meta["publisher"] == "Demonstratie-uitgave — geen officiële publicatie"
+    assert "date:" not in (built_project / "_quarto.yml").read_text(encoding="utf-8")
