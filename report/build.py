@@ -46,6 +46,8 @@ class BuildResult:
     skipped: bool
     figures: list[fig.Figure] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
+    # "12 beschikbaarheid (2020)": indicators whose latest year is before the edition year.
+    without_edition_year: list[str] = field(default_factory=list)
 
 
 def inputs_hash(project: Project) -> str:
@@ -638,7 +640,8 @@ def build(project: Project, force: bool = False, progress: Progress | None = Non
         os.replace(tmp_vars, project.variables)
         if old.exists():
             shutil.rmtree(old)
-        return BuildResult(skipped=False, figures=builder.figures)
+        lagging = [f"{i['nummer']} {i['id']} ({i['jaar']})" for i in builder.without_edition_year("nl")]
+        return BuildResult(skipped=False, figures=builder.figures, without_edition_year=lagging)
     finally:
         if tmp.exists():
             shutil.rmtree(tmp)

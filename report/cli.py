@@ -56,6 +56,13 @@ def _run_build(project: Project, force: bool) -> None:
         console.print("build: inputs unchanged, _generated/ is up to date")
     else:
         console.print(f"build: {len(result.figures)} figures, text and variables written to _generated/")
+    if result.without_edition_year:
+        console.print(
+            f"[yellow]build:[/] {len(result.without_edition_year)} indicator(s) without a figure for the "
+            f"edition year (their text says so): {', '.join(result.without_edition_year)}",
+            highlight=False,
+            soft_wrap=True,
+        )
 
 
 @app.command()
@@ -243,8 +250,12 @@ def edition_start(
                 raise MonitorError(
                     f"--date: found {publication_date!r}, expected a date like 2026-06-30"
                 ) from None
-        for line in start(_project(root), year, when):
+        project = _project(root)
+        for line in start(project, year, when):
             console.print(f"edition: {escape(line)}", highlight=False, soft_wrap=True)
+        # The clean data follow the new configuration (provisional years), and the status shows
+        # at once what the new edition still lacks.
+        _run_clean(project)
     except MonitorError as exc:
         _fail(exc)
 

@@ -61,7 +61,11 @@ def started(tmp_path_factory) -> Path:
     root = copy_project(tmp_path_factory.mktemp("cycle") / "project")
     result = monitor(root, "edition", "start", "2025")
     assert result.exit_code == 0, result.output
+    START_OUTPUT.append(" ".join(result.output.split()))
     return root
+
+
+START_OUTPUT: list[str] = []
 
 
 @pytest.fixture(scope="module")
@@ -81,11 +85,18 @@ def test_edition_start_freezes_rolls_provisional_and_moves_the_year(started):
     assert edition["year"] == 2025 and str(edition["publication_date"]) == "2026-06-30"
     assert edition["previous"] == 2024 and edition["status"] == "draft"
     frozen = started / "data" / "edities" / "2024" / "observations.csv"
-    assert frozen.read_bytes() == (started / "data" / "clean" / "observations.csv").read_bytes()
+    shipped = Path(__file__).resolve().parents[1] / "data" / "clean" / "observations.csv"
+    assert frozen.read_bytes() == shipped.read_bytes()  # the clean data of edition 2024, as shipped
     sources = (started / "data" / "sources.yml").read_text(encoding="utf-8")
     assert "provisional_years: [2025]" in sources and "provisional_years: [2024]" not in sources
     assert "# How `monitor clean` reads the files" in sources  # the author's comments stay
     assert load_registry(started / "data" / "indicators.yml").edition == 2025
+    out = START_OUTPUT[0]
+    assert "edition 2024 frozen in data/edities/2024" in out
+    assert "data/sources.yml, line 32: provisional_years [2024] → [2025]" in out
+    assert "delivery wodc_liquidaties (WODC): wodc/liquidaties_*.csv — expected with figures for 2025" in out
+    # It cleans under the new configuration and shows at once what the edition lacks.
+    assert "wodc_liquidaties (WODC): missing (latest year 2024)" in out
 
 
 def test_edition_start_only_to_the_next_year_and_changes_nothing_else(project_copy):

@@ -409,6 +409,8 @@ def validate(frame: pd.DataFrame, registry: Registry, problems: ProblemList) -> 
             column = _text(obs.get("year_column")) or "year"
             value = _text(obs.get("raw_year")) or str(obs["year"])
             expected = f"a year from {registry.first_year} to {registry.edition} (edition {registry.edition})"
+            if int(obs["year"]) > registry.edition:
+                hint = _edition_hint(registry)
         elif "greater_than_or_equal" in check:
             column, expected = obs["column"], "a value of 0 or more"
         else:
@@ -420,6 +422,13 @@ def validate(frame: pd.DataFrame, registry: Registry, problems: ProblemList) -> 
         problems.add(**here, column=column, value=value, expected=expected, hint=hint)
         bad.add(idx)
     return bad
+
+
+def _edition_hint(registry: Registry) -> str:
+    return (
+        f"the edition year is set in data/editie.yml; figures for {registry.edition + 1} belong to the "
+        f"next edition: `monitor edition start {registry.edition + 1}`"
+    )
 
 
 def _text(value: object) -> str:
@@ -723,9 +732,15 @@ def _records_in_edition(
     date_col = next(c for c, f in src.columns.items() if f == "date")
     expected = f"a date from {registry.first_year} to {registry.edition} (edition {registry.edition})"
     rows = seizures["row"].to_numpy()[outside]
+    late = set(seizures["row"].to_numpy()[outside & (seizures["year"] > registry.edition).to_numpy()])
     for row in rows[: rec.MAX_PROBLEMS_PER_CHECK]:
         problems.add(
-            file=rel, row=int(row), column=date_col, value=str(raw.at[row, date_col]), expected=expected
+            file=rel,
+            row=int(row),
+            column=date_col,
+            value=str(raw.at[row, date_col]),
+            expected=expected,
+            hint=_edition_hint(registry) if row in late else "",
         )
     more = len(rows) - rec.MAX_PROBLEMS_PER_CHECK
     if more > 0:
