@@ -88,8 +88,7 @@ def render(
     root: Path = typer.Option(None, "--root", help="Project folder (default: found from here)."),
 ) -> None:
     """Build (when inputs changed) and render the report to _book/."""
-    from report.edition import load_edition
-    from report.final import final_reasons
+    from report.final import final_gate
     from report.render import render as render_book
 
     try:
@@ -97,25 +96,11 @@ def render(
         if _raw_changed(project):
             console.print("raw data changed since the last clean: cleaning first")
             _run_clean(project, show_status=False)
-        final = final or load_edition(project).status == "final"
-        reasons = final_reasons(project)
-        if reasons and final:
-            lines = "\n".join(f"  - {r}" for r in reasons) + (
-                "\nA delivery that will not come: record why as `not_delivered: {<year>: <reason>}` "
-                "under its source in data/sources.yml."
-            )
-            _fail(
-                MonitorError(
-                    f"not a final edition yet ({len(reasons)} reason(s)); nothing rendered:\n{lines}"
-                )
-            )
-        if reasons:
-            console.print(
-                f"[yellow]Warning:[/] {len(reasons)} thing(s) stand in the way of a final edition (listed "
-                "in the status after the render); `monitor render --final` refuses them",
-                highlight=False,
-                soft_wrap=True,
-            )
+        gate = final_gate(project, final)
+        if gate.refuses:
+            _fail(MonitorError(gate.refusal()))
+        if gate.reasons:
+            console.print(f"[yellow]Warning:[/] {gate.warning()}", highlight=False, soft_wrap=True)
         if engine is Engine.embedded:
             # Quarto runs the build itself as pre-render.
             _run_build(project, force=False)
@@ -131,7 +116,8 @@ def render(
         for name, path in outputs.items():
             console.print(f"render: {name} → {path.relative_to(project.root)}")
         console.print(f"render: done in {time.perf_counter() - t0:.1f} s")
-        _print_status(project)
+        if gate.status_known:
+            _print_status(project)
     except MonitorError as exc:
         _fail(exc)
 

@@ -375,3 +375,26 @@ def test_the_shipped_demo_keeps_its_date_and_publisher_from_the_edition_file(bui
     assert meta["date"] == "2025-06-30" and meta["edition"] == 2024
     assert meta["publisher"] == "Demonstratie-uitgave — geen officiële publicatie"
     assert "date:" not in (built_project / "_quarto.yml").read_text(encoding="utf-8")
+
+
+def test_status_final_in_the_edition_file_makes_every_render_final(started, tmp_path):
+    from report.final import final_gate
+
+    root = Path(shutil.copytree(started, tmp_path / "project"))
+    assert not final_gate(Project(root), final=False).refuses  # a draft: warnings only
+    path = root / "data" / "editie.yml"
+    path.write_text(path.read_text(encoding="utf-8").replace("status: draft", "status: final"), "utf-8")
+    gate = final_gate(Project(root), final=False)
+    assert gate.refuses and "source wodc_liquidaties (WODC): missing" in gate.refusal()
+
+
+def test_an_edition_that_is_not_frozen_consistent_is_named(next_edition, tmp_path):
+    root = Path(shutil.copytree(next_edition, tmp_path / "project"))
+    project = Project(root)
+    freeze(project, 2025)
+    obs = root / "data" / "edities" / "2025" / "observations.csv"
+    obs.write_text(obs.read_text(encoding="utf-8").replace(",2024,2381,", ",2024,2380,"), encoding="utf-8")
+    shutil.rmtree(root / "data" / "edities" / "2024")
+    problems = compute(project).problems
+    assert any("data/edities/2025/ differs from data/clean" in p for p in problems), problems
+    assert any("names previous edition 2024, but data/edities/2024/ does not exist" in p for p in problems)
