@@ -547,15 +547,14 @@ def places_block(text: str, block: str) -> int | None:
     same block (`{{< monitor indicatoren/<id> >}}`, `{{< monitor indicator <id> >}}`).
     """
     kind, _, name = block.partition("/")
+    singular = {"indicatoren": "indicator"}.get(kind, kind)  # {{< monitor indicator <id> >}}
     for n, line in enumerate(text.split("\n"), start=1):
         for m in _INCLUDE.finditer(line):
             args = m["args"].split()
             target = args[0].removeprefix("/").removeprefix("_generated/").removesuffix(".md") if args else ""
             if m["name"] == "include" and target == block:
                 return n
-            if m["name"] != "include" and (
-                target == block or args[:2] in ([kind, name], [kind.rstrip("en"), name])
-            ):
+            if m["name"] != "include" and (target == block or args[:2] in ([kind, name], [singular, name])):
                 return n
     return None
 
@@ -565,7 +564,7 @@ def check_placement(project: Project, registry: Registry) -> None:
     lines = []
     samenhang = None
     for chapter in sorted((project.root / "chapters").glob("*.qmd")):
-        if re.search(r"_generated/samenhang/|samenhang/", chapter.read_text(encoding="utf-8")):
+        if re.search(r"\{\{<[^>]*samenhang/", chapter.read_text(encoding="utf-8")):
             samenhang = chapter
             break
     wanted: list[tuple[Path, str, str]] = []
