@@ -182,10 +182,18 @@ def compute(project: Project) -> Status:
             rows = obs[(obs.indicator == ind.id) & (obs.market == market)]
             name = f"{ind.number} {ind.id}, {registry.market_by_id[market].name.en}"
             latest = int(rows.year.max()) if len(rows) else None
+            # A measure may lag behind the others (two sheets of one file): name it.
+            lagging = [
+                m.id
+                for m in ind.measures
+                if market in ind.markets_of(m) and not (rows[rows.measure == m.id].year >= year).any()
+            ]
             if latest is not None and latest >= year:
                 if ind.id in incomplete:
                     state, detail = INCOMPLETE, f"the {year} total lacks {incomplete[ind.id]}"
                     detail += _changes(registry, ind.id, market, rows, year)
+                elif lagging and ind.id not in orange and ind.id not in reasons_by_indicator:
+                    state, detail = MISSING, f"no {year} figure for measure {', '.join(lagging)}"
                 elif rows[rows.year == year].provisional.astype(int).any():
                     state, detail = PROVISIONAL, ""
                 else:
@@ -199,7 +207,6 @@ def compute(project: Project) -> Status:
             else:
                 state, detail = MISSING, f"no figure for {year}"
             status.series.append(Line("series", name, latest, state, detail))
-        # a measure of the indicator may lag behind its other measures (one file, two sheets)
     status.problems.extend(frozen_consistency(project, edition))
     return status
 

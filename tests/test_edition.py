@@ -398,3 +398,13 @@ def test_an_edition_that_is_not_frozen_consistent_is_named(next_edition, tmp_pat
     problems = compute(project).problems
     assert any("data/edities/2025/ differs from data/clean" in p for p in problems), problems
     assert any("names previous edition 2024, but data/edities/2024/ does not exist" in p for p in problems)
+
+
+def test_a_measure_that_lags_behind_the_others_is_missing(next_edition, tmp_path):
+    root = Path(shutil.copytree(next_edition, tmp_path / "project"))
+    path = root / "data" / "clean" / "observations.csv"
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    kept = [x for x in lines if not x.startswith("inbeslagnames_nl,kg,cocaine,NL,2025,")]
+    path.write_text("".join(kept), encoding="utf-8")
+    line = next(x for x in compute(Project(root)).series if x.name == "1 inbeslagnames_nl, cocaine")
+    assert line.state == "missing" and line.detail == "no 2025 figure for measure kg"
