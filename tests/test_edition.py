@@ -408,3 +408,19 @@ def test_a_measure_that_lags_behind_the_others_is_missing(next_edition, tmp_path
     path.write_text("".join(kept), encoding="utf-8")
     line = next(x for x in compute(Project(root)).series if x.name == "1 inbeslagnames_nl, cocaine")
     assert line.state == "missing" and line.detail == "no 2025 figure for measure kg"
+
+
+def test_last_editions_provisional_flag_left_standing_is_out_of_date(next_edition, tmp_path):
+    # The case: the year moved on, provisional_years still says 2024, so 2024 would be
+    # marked provisional and 2025 final.
+    root = Path(shutil.copytree(next_edition, tmp_path / "project"))
+    path = root / "data" / "sources.yml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("provisional_years: [2025]", "provisional_years: [2024]"), "utf-8")
+    problems = compute(Project(root)).problems
+    assert any(
+        "source inbeslagnames: provisional_years [2024]: 2024 is out of date for edition 2025" in p
+        for p in problems
+    ), problems
+    result = monitor(root, "render", "--final", "--format", "pdf")
+    assert result.exit_code == 1 and "provisional_years [2024]" in result.output
