@@ -113,6 +113,11 @@ class Indicator(_Strict):
     available_via: str
     data_source: str
     frequency: Text
+    yearly: bool | None = Field(
+        default=None,
+        description="Expected every year, so `monitor status` counts a missing edition year as missing; "
+        "default: yes, except for oranje (not periodically available) indicators.",
+    )
     source_line: str = Field(description="Text after 'Bron:' under every figure and table.")
     caveats: list[Caveat] = Field(min_length=1)
 
@@ -128,6 +133,10 @@ class Indicator(_Strict):
             if extra:
                 raise ValueError(f"measure {m.id!r} names markets the indicator lacks: {sorted(extra)}")
         return self
+
+    @property
+    def expected_yearly(self) -> bool:
+        return self.yearly if self.yearly is not None else self.quality != "oranje"
 
     def markets_of(self, measure: Measure) -> list[str]:
         return list(measure.markets or self.markets)

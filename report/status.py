@@ -3,9 +3,10 @@
 Per source (and, for a source whose parts come from different agencies, per file pattern) and
 per indicator × market: the latest year delivered against the edition year, as one of
 complete, provisional, missing, incomplete (a total that lacks one of its parts), not periodic
-(orange indicators, measured when they are measured) or not delivered (with the reason the
-author recorded as `not_delivered` in data/sources.yml). Provisional flags that are out of date
-and an edition that is not frozen-consistent are listed as problems.
+(orange indicators, measured when they are measured, unless the registry says `yearly: true`)
+or not delivered (with the reason the author recorded as `not_delivered` in data/sources.yml).
+Provisional flags that are out of date and an edition that is not frozen-consistent are listed
+as problems.
 
 Reads only data/editie.yml, data/sources.yml, data/indicators.yml and data/clean/.
 """
@@ -126,14 +127,15 @@ def compute(project: Project) -> Status:
     obs = pd.read_csv(obs_path, dtype={"note": str}, keep_default_na=False)
     status = Status(edition)
     year = edition.year
-    orange = {i.id for i in registry.indicators if i.quality == "oranje"}
+    # Orange indicators are measured now and then, unless the registry says `yearly: true`.
+    irregular = {i.id for i in registry.indicators if not i.expected_yearly}
     reasons_by_indicator: dict[str, str] = {}
     incomplete: dict[str, str] = {}  # indicator → which parts lack the edition year
 
     for src in sources:
         files = [r for r in manifest if r["source"] == src.id]
         reason = src.not_delivered.get(year, "").strip()
-        periodic = not source_indicators(src) <= orange
+        periodic = not source_indicators(src) <= irregular
         for ind in source_indicators(src):
             if reason:
                 reasons_by_indicator.setdefault(ind, f"{src.id}: {reason}")
@@ -192,7 +194,7 @@ def compute(project: Project) -> Status:
                 if ind.id in incomplete:
                     state, detail = INCOMPLETE, f"the {year} total lacks {incomplete[ind.id]}"
                     detail += _changes(registry, ind.id, market, rows, year)
-                elif lagging and ind.id not in orange and ind.id not in reasons_by_indicator:
+                elif lagging and ind.id not in irregular and ind.id not in reasons_by_indicator:
                     state, detail = MISSING, f"no {year} figure for measure {', '.join(lagging)}"
                 elif rows[rows.year == year].provisional.astype(int).any():
                     state, detail = PROVISIONAL, ""
@@ -200,7 +202,7 @@ def compute(project: Project) -> Status:
                     state, detail = COMPLETE, ""
             elif ind.id in reasons_by_indicator:
                 state, detail = NOT_DELIVERED, reasons_by_indicator[ind.id]
-            elif ind.id in orange:
+            elif ind.id in irregular:
                 years = sorted(set(rows.year.astype(int))) if len(rows) else []
                 state = NOT_PERIODIC
                 detail = f"measured in {numbers.years(years[-4:], 'en')}" if years else "never measured yet"
@@ -219,7 +221,7 @@ def _delivery_line(
     if reason:
         return Line(kind, name, latest, NOT_DELIVERED, reason)
     if not periodic:
-        return Line(kind, name, latest, NOT_PERIODIC, "feeds only orange (not periodic) indicators")
+        return Line(kind, name, latest, NOT_PERIODIC, "feeds only indicators that are not measured yearly")
     return Line(kind, name, latest, MISSING, detail or f"no figures for {year}")
 
 

@@ -32,9 +32,10 @@ PERIODIC_SOURCES = [
     "antenne_groothandel",
     "emcdda_belgie",
     "wodc_liquidaties",
+    "kwr_afvalwater",  # oranje, but `yearly: true` in the registry
 ]
 # Sources that feed only orange (not periodically available) indicators.
-ORANGE_SOURCES = ["uitgaansonderzoek", "kwr_afvalwater", "luris", "cjib_ontnemingen", "gemeenten_sluitingen"]
+ORANGE_SOURCES = ["uitgaansonderzoek", "luris", "cjib_ontnemingen", "gemeenten_sluitingen"]
 
 
 def monitor(root: Path, *args: str):
