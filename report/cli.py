@@ -94,7 +94,7 @@ def render(
     try:
         project = _project(root)
         if _raw_changed(project):
-            console.print("raw data changed since the last clean: cleaning first")
+            console.print("raw data or their configuration changed since the last clean: cleaning first")
             _run_clean(project, show_status=False)
         gate = final_gate(project, final)
         if gate.refuses:

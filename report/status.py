@@ -275,7 +275,10 @@ def frozen_consistency(project: Project, edition: Edition) -> list[str]:
             "it holds"
         )
     if raw_files_changed(project):
-        out.append("data/raw changed since the last `monitor clean`: clean first")
+        out.append(
+            "data/raw, data/sources.yml, data/indicators.yml or data/editie.yml changed since the last "
+            "`monitor clean`: clean first"
+        )
     return out
 
 

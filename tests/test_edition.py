@@ -425,3 +425,17 @@ def test_last_editions_provisional_flag_left_standing_is_out_of_date(next_editio
     ), problems
     result = monitor(root, "render", "--final", "--format", "pdf")
     assert result.exit_code == 1 and "provisional_years [2024]" in result.output
+
+
+def test_a_changed_configuration_makes_the_clean_data_stale(project_copy):
+    from report.clean import clean
+    from report.clean.pipeline import raw_files_changed
+
+    project = Project(project_copy)
+    assert raw_files_changed(project) is False
+    path = project_copy / "data" / "sources.yml"
+    path.write_text(path.read_text(encoding="utf-8").replace("[2024]", "[2023, 2024]"), encoding="utf-8")
+    assert raw_files_changed(project) is True  # `monitor render` cleans first
+    assert any("changed since the last `monitor clean`" in p for p in compute(project).problems)
+    clean(project)
+    assert raw_files_changed(project) is False
