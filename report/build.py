@@ -143,6 +143,8 @@ class Builder:
             # No figure for the edition year: the text says so and names the most recent year.
             "zonder_editiejaar": latest is not None and latest < self.registry.edition,
             "meest_recente_jaar": str(latest or ""),
+            # Measured every year ("nog geen cijfers") or now and then ("geen cijfers").
+            "jaarlijks": ind.expected_yearly,
             "id": ind.id,
             "nummer": ind.number,
             "titel": ind.title.nl,
@@ -177,6 +179,7 @@ class Builder:
                         "id": ind.id,
                         "titel": getattr(ind.title, lang),
                         "jaar": str(latest),
+                        "jaarlijks": ind.expected_yearly,
                     }
                 )
         return out
