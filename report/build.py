@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import shutil
 import tempfile
 from collections.abc import Callable
@@ -21,6 +22,7 @@ import yaml
 from report import figures as fig
 from report import numbers
 from report.build_inputs import build_is_current, inputs_hash
+from report.edition import book_metadata, load_edition
 from report.errors import MonitorError
 from report.facts import SeriesFacts, all_facts
 from report.observations import CleanData, load_clean_data
@@ -46,6 +48,8 @@ class BuildResult:
     skipped: bool
     figures: list[fig.Figure] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
+    # "12 beschikbaarheid (2020)": indicators whose latest year is before the edition year.
+    without_edition_year: list[str] = field(default_factory=list)
 
 
 def market_groups(registry: Registry) -> dict[str, list[str]]:
@@ -120,7 +124,14 @@ class Builder:
                     "herzien": self.revision_notes(series),
                 }
             )
+        latest = self.latest_year(ind)
         ctx = {
+            "editie": str(self.registry.edition),
+            # No figure for the edition year: the text says so and names the most recent year.
+            "zonder_editiejaar": latest is not None and latest < self.registry.edition,
+            "meest_recente_jaar": str(latest or ""),
+            # Measured every year ("nog geen cijfers") or now and then ("geen cijfers").
+            "jaarlijks": ind.expected_yearly,
             "id": ind.id,
             "nummer": ind.number,
             "titel": ind.title.nl,
@@ -138,6 +149,28 @@ class Builder:
         return self.writer.render(
             self.writer.first_existing(f"nl/indicator_{ind.id}.md.j2", "nl/indicator.md.j2"), **ctx
         )
+
+    def latest_year(self, ind: Indicator) -> int | None:
+        """The latest year any series of the indicator has (None: no data at all)."""
+        years = [s.last.year for k, s in self.facts.items() if k[0] == ind.id]
+        return max(years) if years else None
+
+    def without_edition_year(self, lang: str) -> list[dict]:
+        """Indicators with data, but none for the edition year (the summary lists them)."""
+        out = []
+        for ind in sorted(self.registry.indicators, key=lambda i: i.number):
+            latest = self.latest_year(ind)
+            if latest is not None and latest < self.registry.edition:
+                out.append(
+                    {
+                        "nummer": ind.number,
+                        "id": ind.id,
+                        "titel": getattr(ind.title, lang),
+                        "jaar": str(latest),
+                        "jaarlijks": ind.expected_yearly,
+                    }
+                )
+        return out
 
     def revision_notes(self, series: list[SeriesFacts]) -> list[str]:
         """'2023 (cocaïne): 1.234, was 1.200 in editie 2023' for every revised value of these series."""
@@ -230,6 +263,8 @@ class Builder:
             themas=themes,
             demo=self.data.demo,
             demo_melding=DEMO_NOTICE_NL if lang == "nl" else DEMO_NOTICE_EN,
+            editie=str(self.registry.edition),
+            zonder_editiejaar=self.without_edition_year(lang),
         )
 
     def samenhang(self, top: str, members: list[str]) -> str:
@@ -454,6 +489,7 @@ class Builder:
         years = sorted(self.data.observations["year"].unique())
         return {
             "editie": str(self.registry.edition),
+            "publicatiedatum": numbers.long_date(load_edition(self.project).publication_date),
             "eerste_jaar": str(years[0]),
             "laatste_jaar": str(years[-1]),
             "demo": "ja" if self.data.demo else "nee",
@@ -485,6 +521,8 @@ class Builder:
             "edition": self.registry.edition,
             "demo": self.data.demo,
             "demo-notice": DEMO_NOTICE_NL if self.data.demo else "",
+            # The book's date and publisher come from data/editie.yml, not from _quarto.yml.
+            **book_metadata(load_edition(self.project), self.data.demo),
         }
         self.write("metadata.yml", yaml.safe_dump(meta, allow_unicode=True, sort_keys=True))
         if self._exports:
@@ -504,9 +542,82 @@ class Builder:
                 )
 
 
+# The closing '>}}' is optional here: a malformed line still shows where the editor placed the
+# block, and `monitor check` (run by every render) reports the broken markup at its own line.
+_INCLUDE = re.compile(r"\{\{<\s*(?P<name>[\w-]+)\s+(?P<args>[^>]*?)\s*(?:>\}\}|>|$)")
+
+
+def places_block(text: str, block: str) -> int | None:
+    """The line of a chapter that brings in a generated block ('indicatoren/hennepkwekerijen'), or None.
+
+    Accepts `{{< include /_generated/indicatoren/<id>.md >}}` and a project shortcode naming the
+    same block (`{{< monitor indicatoren/<id> >}}`, `{{< monitor indicator <id> >}}`).
+    """
+    kind, _, name = block.partition("/")
+    singular = {"indicatoren": "indicator"}.get(kind, kind)  # {{< monitor indicator <id> >}}
+    for n, line in enumerate(text.split("\n"), start=1):
+        for m in _INCLUDE.finditer(line):
+            args = m["args"].split()
+            target = args[0].removeprefix("/").removeprefix("_generated/").removesuffix(".md") if args else ""
+            if m["name"] == "include" and target == block:
+                return n
+            if m["name"] != "include" and (target == block or args[:2] in ([kind, name], [singular, name])):
+                return n
+    return None
+
+
+def check_placement(project: Project, registry: Registry) -> None:
+    """Every indicator and drug market of the registry comes into a chapter; else say where to add it."""
+    lines = []
+    samenhang = None
+    for chapter in sorted((project.root / "chapters").glob("*.qmd")):
+        if re.search(r"\{\{<[^>]*samenhang/", chapter.read_text(encoding="utf-8")):
+            samenhang = chapter
+            break
+    wanted: list[tuple[Path, str, str]] = []
+    for theme in registry.themes:
+        path = project.root / "chapters" / theme.file
+        for ind in registry.indicators_of(theme.id):
+            wanted.append(
+                (path, f"indicatoren/{ind.id}", f"indicator {ind.number} ({ind.id}) of theme {theme.id}")
+            )
+    for top in market_groups(registry):
+        path = samenhang or project.root / "chapters" / "10-samenhang.qmd"
+        wanted.append((path, f"samenhang/{top}", f"drug market {top} (Samenhang)"))
+    texts: dict[Path, str] = {}
+    for path, block, what in wanted:
+        rel = path.relative_to(project.root).as_posix()
+        if path not in texts:
+            if not path.exists():
+                lines.append(f"{rel} does not exist; data/indicators.yml names it for {what}")
+                texts[path] = ""
+                continue
+            texts[path] = path.read_text(encoding="utf-8")
+        text = texts[path]
+        if not text or places_block(text, block) is not None:
+            continue
+        kind = block.split("/")[0]
+        after = [
+            n
+            for b in (f"{kind}/{x}" for x in re.findall(rf"{kind}/(\w+)", text))
+            if (n := places_block(text, b))
+        ]
+        where = f" after line {max(after)}" if after else ""
+        lines.append(
+            f"{rel} does not include {what}: add the line{where}\n"
+            f"      {{{{< include /_generated/{block}.md >}}}}"
+        )
+    if lines:
+        raise MonitorError(
+            "the chapters leave out part of the registry (the report would silently lack it):\n"
+            + "\n".join(f"  - {line}" for line in lines)
+        )
+
+
 def build(project: Project, force: bool = False, progress: Progress | None = None) -> BuildResult:
     progress = progress or (lambda msg: None)
     registry = load_registry(project.registry)
+    check_placement(project, registry)
     digest = inputs_hash(project)
     if not force and build_is_current(project, digest):
         return BuildResult(skipped=True)
@@ -534,7 +645,8 @@ def build(project: Project, force: bool = False, progress: Progress | None = Non
         os.replace(tmp_vars, project.variables)
         if old.exists():
             shutil.rmtree(old)
-        return BuildResult(skipped=False, figures=builder.figures)
+        lagging = [f"{i['nummer']} {i['id']} ({i['jaar']})" for i in builder.without_edition_year("nl")]
+        return BuildResult(skipped=False, figures=builder.figures, without_edition_year=lagging)
     finally:
         if tmp.exists():
             shutil.rmtree(tmp)

@@ -12,7 +12,7 @@ from report.project import Project
 def inputs_hash(project: Project) -> str:
     """Hash of everything the build reads, including the build code itself."""
     h = hashlib.sha256()
-    files = [project.registry, project.root / "_quarto.yml"]
+    files = [project.registry, project.root / "data" / "editie.yml", project.root / "_quarto.yml"]
     files += sorted(project.clean.glob("*"))
     files += sorted(project.templates.rglob("*.j2"))
     files += sorted(Path(__file__).parent.glob("*.py"))

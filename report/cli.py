@@ -57,6 +57,13 @@ def _run_build(project: Project, force: bool, quiet: bool = False) -> None:
             console.print("build: inputs unchanged, _generated/ is up to date")
     else:
         console.print(f"build: {len(result.figures)} figures, text and variables written to _generated/")
+    if result.without_edition_year:
+        console.print(
+            f"[yellow]build:[/] {len(result.without_edition_year)} indicator(s) without a figure for the "
+            f"edition year (their text says so): {', '.join(result.without_edition_year)}",
+            highlight=False,
+            soft_wrap=True,
+        )
 
 
 @app.command()
@@ -76,20 +83,27 @@ def render(
     fmt: list[Format] = typer.Option(None, "--format", "-f", help="pdf, docx or html (default: all three)."),
     engine: Engine = typer.Option(Engine.embedded, "--engine", help="embedded (Pandoc + Typst) or quarto."),
     draft: bool = typer.Option(False, "--draft", help="DOCX for reviewers: CONCEPT header, line numbers."),
-    final: bool = typer.Option(False, "--final", help="The edition to publish: every check error stops it."),
+    final: bool = typer.Option(
+        False,
+        "--final",
+        help="The edition to publish: refuse while anything is missing or out of date (see `monitor "
+        "status`) or `monitor check` finds an error.",
+    ),
     root: Path = typer.Option(None, "--root", help="Project folder (default: found from here)."),
 ) -> None:
     """Build (when inputs changed), check the chapters and render the report to _book/."""
+    from report.final import final_gate
     from report.render import render as render_book
 
     try:
         project = _project(root)
         if _raw_changed(project):
-            console.print("raw data changed since the last clean: cleaning first")
-            _run_clean(project)
+            console.print("raw data or their configuration changed since the last clean: cleaning first")
+            _run_clean(project, show_status=False)
+        gate = final_gate(project, final)
         # The checks read the variables, so build first (Quarto's pre-render then finds it done).
         _run_build(project, force=False)
-        _check_before_render(project, final)
+        _check_before_render(project, gate)
         formats = [f.value for f in (fmt or list(Format))]
         t0 = time.perf_counter()
         with console.status(f"render: {', '.join(formats)} ({engine.value} engine)"):
@@ -102,20 +116,34 @@ def render(
         for name, path in outputs.items():
             console.print(f"render: {name} → {path.relative_to(project.root)}")
         console.print(f"render: done in {time.perf_counter() - t0:.1f} s")
+        if gate.status_known:
+            _print_status(project)
     except MonitorError as exc:
         _fail(exc)
 
 
-def _check_before_render(project: Project, final: bool) -> None:
-    """The editors' checks: findings printed; broken markup (and with --final every error) stops."""
+def _check_before_render(project: Project, gate) -> None:
+    """Every reason against this render at once: the edition's status (with --final) and the
+    editors' checks (broken markup always; with --final every error). Otherwise warnings."""
     from report.check import run_checks
-    from report.check.gate import render_gate
+    from report.check.gate import blocking, refusal_lines
     from report.check.output import print_findings
 
-    findings = run_checks(project.root, final=final)
+    findings = run_checks(project.root, final=gate.final)
     if findings:
         print_findings(findings, console, title="check")
-    render_gate(findings, final)
+    stop = blocking(findings, gate.final)
+    if gate.refuses or stop:
+        parts = [gate.refusal()] if gate.refuses else []
+        if stop:
+            why = "a final render needs a text without errors"
+            if not gate.final:
+                why = "the chapters have broken markup"
+            parts.append(f"render refused: {why} ({len(stop)} errors; details: monitor check):")
+            parts += refusal_lines(stop)
+        raise MonitorError("\n".join(parts))
+    if gate.reasons:
+        console.print(f"[yellow]Warning:[/] {gate.warning()}", highlight=False, soft_wrap=True)
 
 
 @app.command("check")
@@ -157,7 +185,16 @@ def _print_problems(problems, limit: int = 30) -> None:
         console.print(f"[yellow]… and {len(problems) - limit} more warnings[/]")
 
 
-def _run_clean(project: Project, allow_rejections: bool = False) -> None:
+def _print_status(project: Project, verbose: bool = False) -> bool:
+    from report.status import compute, report_lines
+
+    status = compute(project)
+    for style, text in report_lines(status, verbose):
+        console.print(f"[{style}]{escape(text)}[/]", highlight=False, soft_wrap=True)
+    return status.ok
+
+
+def _run_clean(project: Project, allow_rejections: bool = False, show_status: bool = True) -> None:
     from report.clean import clean as run_clean
 
     with console.status("clean") as status:
@@ -174,6 +211,8 @@ def _run_clean(project: Project, allow_rejections: bool = False) -> None:
             else ""
         )
     )
+    if show_status:
+        _print_status(project)
 
 
 @app.command("clean")
@@ -194,7 +233,12 @@ def clean_command(
 
 @app.command()
 def freeze(
-    edition: int = typer.Argument(..., help="The edition to keep, e.g. 2024."),
+    edition: int = typer.Argument(
+        None, help="The edition to keep, e.g. 2024 (default: the one the clean data are for)."
+    ),
+    replace: bool = typer.Option(
+        False, "--replace", help="Freeze an edition again; the old copy stays beside it."
+    ),
     root: Path = typer.Option(None, "--root"),
 ) -> None:
     """Keep this edition's clean data, so the next edition reports what was revised."""
@@ -202,8 +246,58 @@ def freeze(
 
     try:
         project = _project(root)
-        dest = run_freeze(project, edition)
-        console.print(f"freeze: edition {edition} kept in {dest.relative_to(project.root)}")
+        dest = run_freeze(project, edition, replace=replace)
+        console.print(f"freeze: edition {dest.name} kept in {dest.relative_to(project.root)}")
+    except MonitorError as exc:
+        _fail(exc)
+
+
+@app.command("status")
+def status_command(
+    verbose: bool = typer.Option(False, "--verbose", "-v", help="Every indicator × market on its own line."),
+    root: Path = typer.Option(None, "--root"),
+) -> None:
+    """Is every delivery of this edition in? Exits non-zero while anything is missing unexplained."""
+    try:
+        ok = _print_status(_project(root), verbose)
+    except MonitorError as exc:
+        _fail(exc)
+    if not ok:
+        raise typer.Exit(code=1)
+
+
+edition_app = typer.Typer(no_args_is_help=True, help="The edition year (data/editie.yml).")
+app.add_typer(edition_app, name="edition")
+
+
+@edition_app.command("start")
+def edition_start(
+    year: int = typer.Argument(..., help="The new edition, e.g. 2025."),
+    publication_date: str = typer.Option(
+        None, "--date", help="Publication date YYYY-MM-DD (default: a year after the current one)."
+    ),
+    root: Path = typer.Option(None, "--root"),
+) -> None:
+    """Freeze the current edition, move to the next year and list the deliveries it expects."""
+    import datetime as dt
+
+    from report.edition import start
+
+    try:
+        when = None
+        if publication_date:
+            try:
+                when = dt.date.fromisoformat(publication_date)
+            except ValueError:
+                raise MonitorError(
+                    f"--date: found {publication_date!r}, expected a date like 2026-06-30"
+                ) from None
+        project = _project(root)
+        for line in start(project, year, when):
+            console.print(f"edition: {escape(line)}", highlight=False, soft_wrap=True)
+        # The clean data follow the new configuration (provisional years), and the status shows
+        # at once what the new edition still lacks.
+        _run_clean(project)
     except MonitorError as exc:
         _fail(exc)
 
@@ -235,7 +329,12 @@ def trace_command(
 
 
 @app.command("demo-data")
-def demo_data(root: Path = typer.Option(None, "--root")) -> None:
+def demo_data(
+    edition: int = typer.Option(
+        None, "--edition", help="Deliveries for one more year (2025), after `monitor edition start 2025`."
+    ),
+    root: Path = typer.Option(None, "--root"),
+) -> None:
     """(Re)write the fictitious demo deliveries into data/raw/ and clean them into data/clean/."""
     import importlib.util
 
@@ -246,7 +345,10 @@ def demo_data(root: Path = typer.Option(None, "--root")) -> None:
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     try:
-        module.write(project.clean, project.registry, project.raw)
+        if edition is None:
+            module.write(project.clean, project.registry, project.raw)
+        else:
+            module.write_next_edition(project.root, edition)
         console.print("demo data: raw deliveries written to data/raw; cleaning them")
         _run_clean(project)
     except MonitorError as exc:

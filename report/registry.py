@@ -113,6 +113,11 @@ class Indicator(_Strict):
     available_via: str
     data_source: str
     frequency: Text
+    yearly: bool | None = Field(
+        default=None,
+        description="Expected every year, so `monitor status` counts a missing edition year as missing; "
+        "default: yes, except for oranje (not periodically available) indicators.",
+    )
     source_line: str = Field(description="Text after 'Bron:' under every figure and table.")
     caveats: list[Caveat] = Field(min_length=1)
 
@@ -129,6 +134,10 @@ class Indicator(_Strict):
                 raise ValueError(f"measure {m.id!r} names markets the indicator lacks: {sorted(extra)}")
         return self
 
+    @property
+    def expected_yearly(self) -> bool:
+        return self.yearly if self.yearly is not None else self.quality != "oranje"
+
     def markets_of(self, measure: Measure) -> list[str]:
         return list(measure.markets or self.markets)
 
@@ -143,7 +152,8 @@ class Region(_Strict):
 
 
 class Registry(_Strict):
-    edition: int = Field(ge=2000, le=2100)
+    # Not written in data/indicators.yml: load_registry fills it in from data/editie.yml.
+    edition: int = Field(default=0, exclude=True)
     first_year: int
     themes: list[Theme] = Field(min_length=1)
     markets: list[Market] = Field(min_length=1)
@@ -263,7 +273,16 @@ def load_registry(path: str | Path) -> Registry:
         raise MonitorError(f"{path}: not valid YAML: {exc}") from exc
     if not isinstance(raw, dict):
         raise MonitorError(f"{path}: expected a mapping with 'indicators', found {type(raw).__name__}")
+    if "edition" in raw:
+        raise MonitorError(
+            f"{path}: 'edition: {raw['edition']}' does not belong here any more; the edition year is set "
+            f"in one place, {path.parent / 'editie.yml'} (year, publication_date, status, previous)"
+        )
     try:
-        return Registry.model_validate(raw)
+        registry = Registry.model_validate(raw)
     except ValidationError as exc:
         raise MonitorError(_format_pydantic_error(path, raw, exc)) from exc
+    from report.edition import load_edition
+
+    # data/indicators.yml lives in data/; the project root is its parent's parent.
+    return registry.model_copy(update={"edition": load_edition(path.parent.parent).year})

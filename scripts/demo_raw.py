@@ -140,11 +140,47 @@ def _normalise_zip(data: bytes) -> bytes:
     return out.getvalue()
 
 
+def _write_records(path: Path, header, recs, folder, name, prefix, place, drug_names) -> None:
+    """One agency's seizure records, numbered per year, dated as the agency writes dates."""
+    out = [header]
+    seq: dict[int, int] = defaultdict(int)
+    for r in sorted(recs, key=lambda r: (r["year"], r["day"], r["market"], r["grams"])):
+        seq[r["year"]] += 1
+        date = dt.date(r["year"], 1, 1) + dt.timedelta(days=r["day"])
+        grams = r["grams"]
+        qty, unit = (str(grams), "g") if grams < 1000 else (nl(grams / 1000, 3), "kg")
+        out.append(
+            [
+                f"{prefix}-{r['year']}-{seq[r['year']]:05d}",
+                date.strftime("%d-%m-%Y"),
+                place,
+                name,
+                drug_names[folder][r["market"]],
+                qty,
+                unit,
+            ]
+        )
+    _write(path, _csv(out, ";"))
+
+
 def write_raw(
-    raw: Path, rows: list[dict], records: list[dict], agencies, drug_names, seed: int, description: str
+    raw: Path,
+    rows: list[dict],
+    records: list[dict],
+    agencies,
+    drug_names,
+    seed: int,
+    description: str,
+    last: int = LAST,
 ) -> None:
+    """The raw deliveries up to `last`. After LAST, each table file (a whole series) replaces the
+    one of LAST; the seizure records of each later year come in a file of their own."""
     rng = np.random.default_rng(seed + 2)
-    years = range(FIRST, LAST + 1)
+    years = range(FIRST, last + 1)
+    span = f"{FIRST}-{last}"
+    for old in sorted(raw.rglob(f"*_{FIRST}-[0-9][0-9][0-9][0-9].*")):
+        if not old.name.startswith("inbeslagnames_") and not old.stem.endswith(span):
+            old.unlink()  # an earlier delivery of a whole series: the new one replaces it
 
     # -- Politie, KMar, Douane: one record-level file per agency ---------------------------
     header = ["Registratienummer", "Datum", "Plaats", "Dienst", "Middel", "Hoeveelheid", "Eenheid"]
@@ -152,26 +188,21 @@ def write_raw(
     for r in records:
         per_agency[r["agency"]].append(r)
     for idx, (folder, name, prefix, place) in enumerate(agencies):
-        out = [header]
-        recs = sorted(per_agency[idx], key=lambda r: (r["year"], r["day"], r["market"], r["grams"]))
-        seq: dict[int, int] = defaultdict(int)
-        for r in recs:
-            seq[r["year"]] += 1
-            date = dt.date(r["year"], 1, 1) + dt.timedelta(days=r["day"])
-            grams = r["grams"]
-            qty, unit = (str(grams), "g") if grams < 1000 else (nl(grams / 1000, 3), "kg")
-            out.append(
-                [
-                    f"{prefix}-{r['year']}-{seq[r['year']]:05d}",
-                    date.strftime("%d-%m-%Y"),
-                    place,
-                    name,
-                    drug_names[folder][r["market"]],
-                    qty,
-                    unit,
-                ]
+        for label, part in [
+            (SPAN, range(FIRST, LAST + 1)),
+            *((str(y), [y]) for y in range(LAST + 1, last + 1)),
+        ]:
+            mine = [r for r in per_agency[idx] if r["year"] in part]
+            _write_records(
+                raw / folder / f"inbeslagnames_{folder}_{label}.csv",
+                header,
+                mine,
+                folder,
+                name,
+                prefix,
+                place,
+                drug_names,
             )
-        _write(raw / folder / f"inbeslagnames_{folder}_{SPAN}.csv", _csv(out, ";"))
 
     # -- Politie: dismantled production sites, Excel with a title row and two header rows ---
     s = rows_by(rows)
@@ -184,7 +215,7 @@ def write_raw(
         ("drugsafvaldumpingen", "aantal", "synthetisch"),
     ]
     sheet = [
-        [f"Ontmantelde productielocaties {FIRST}–{LAST} ({NOTICE})"],
+        [f"Ontmantelde productielocaties {FIRST}–{last} ({NOTICE})"],
         ["Jaar", "Hennepkwekerijen", "Drugslabs", None, None, "Cocaïne-extractie", "Dumpingen"],
         [None, "Aantal", "Xtc", "Amfetamine", "Overig", "Aantal", "Aantal"],
     ]
@@ -194,7 +225,7 @@ def write_raw(
         sheet.append([year_label(y, prov) if prov else y] + [v["value"] if v else None for v in vals])
     sheet += [[], ["* voorlopig cijfer"], [f"Bron: Politie. {NOTICE}."]]
     _xlsx(
-        raw / "politie" / f"ontmantelingen_{SPAN}.xlsx",
+        raw / "politie" / f"ontmantelingen_{span}.xlsx",
         {"Ontmantelingen": sheet},
         {"Ontmantelingen": ["A2:A3", "C2:E2"]},
     )
@@ -217,7 +248,7 @@ def write_raw(
         )
         prov = bool(c and c["provisional"])
         ops.append([year_label(y, prov) if prov else y, o["value"] if o else None, c["value"] if c else None])
-    _xlsx(raw / "om" / f"om_jaarcijfers_{SPAN}.xlsx", {"Afdoeningen": afd, "Opsporing": ops})
+    _xlsx(raw / "om" / f"om_jaarcijfers_{span}.xlsx", {"Afdoeningen": afd, "Opsporing": ops})
 
     # -- CBS StatLine CSVs with symbols ---------------------------------------------------------
     def statline(indicator, measure, names, value_header, decimals):
@@ -230,11 +261,11 @@ def write_raw(
         return _csv(out, ";", csv.QUOTE_ALL)
 
     _write(
-        raw / "cbs" / f"statline_drugsgebruik_{SPAN}.csv",
+        raw / "cbs" / f"statline_drugsgebruik_{span}.csv",
         statline("drugsgebruik", "laatste_jaar", ("Middelen", CBS_DRUGS), "Laatstejaarsgebruik (%)", 1),
     )
     _write(
-        raw / "cbs" / f"statline_opiumwetmisdrijven_{SPAN}.csv",
+        raw / "cbs" / f"statline_opiumwetmisdrijven_{span}.csv",
         statline(
             "delicten_opiumwet", "aantal", ("Soort", CBS_LISTS), "Geregistreerde misdrijven (aantal)", 0
         ),
@@ -249,7 +280,7 @@ def write_raw(
                 r = s.get((ind, meas, market, "NL", y))
                 if r:
                     out.append([year_label(y, r["provisional"]), name, label, nl(r["value"], dec)])
-    _write(raw / "trimbos" / f"dims_thc_monitor_{SPAN}.csv", _csv(out, ";"), "cp1252")
+    _write(raw / "trimbos" / f"dims_thc_monitor_{span}.csv", _csv(out, ";"), "cp1252")
 
     # -- Antenne: wholesale prices, wide, UTF-8 with a byte-order mark --------------------------
     names = {"cocaine": "Cocaïne", "wiet": "Wiet", "hasj": "Hasj", "xtc": "Xtc", "amfetamine": "Amfetamine"}
@@ -257,7 +288,7 @@ def write_raw(
     for y in years:
         vals = [s[("groothandelsprijzen", "prijs", m, "NL", y)] for m in names]
         out.append([year_label(y, vals[0]["provisional"])] + [f"{v['value']:.0f}" for v in vals])
-    _write(raw / "trimbos" / f"antenne_groothandelsprijzen_{SPAN}.csv", "\ufeff" + _csv(out, ","))
+    _write(raw / "trimbos" / f"antenne_groothandelsprijzen_{span}.csv", "\ufeff" + _csv(out, ","))
 
     # -- Groot uitgaansonderzoek: availability, only some years ---------------------------------
     out = [["Jaar", "Middel", "Makkelijk verkrijgbaar (%)"]]
@@ -265,7 +296,7 @@ def write_raw(
         r = s.get(("beschikbaarheid", "makkelijk_verkrijgbaar", "cocaine", "NL", y))
         if r:
             out.append([year_label(y, r["provisional"]), "Cocaïne", nl(r["value"], 1)])
-    _write(raw / "trimbos" / f"uitgaansonderzoek_beschikbaarheid_{SPAN}.csv", _csv(out, ";"))
+    _write(raw / "trimbos" / f"uitgaansonderzoek_beschikbaarheid_{span}.csv", _csv(out, ";"))
 
     # -- EMCDDA: Belgian seizures, English, thousands separators ---------------------------------
     out = [["Country", "Year", "Drug", "Quantity seized (kg)"]]
@@ -273,7 +304,7 @@ def write_raw(
         for m in ("cocaine", "cannabis", "heroine"):
             r = s[("inbeslagnames_belgie", "kg", m, "BE", y)]
             out.append(["Belgium", year_label(y, r["provisional"]), EN_DRUGS[m], en_thousands(r["value"], 0)])
-    _write(raw / "emcdda" / f"seizures_belgium_{SPAN}.csv", _csv(out, ","))
+    _write(raw / "emcdda" / f"seizures_belgium_{span}.csv", _csv(out, ","))
 
     # -- KWR: wastewater per city, English --------------------------------------------------------
     out = [["City", "Year", "Substance", "Mean daily load (mg/1000 inhabitants/day)"]]
@@ -283,20 +314,20 @@ def write_raw(
                 r = s.get(("afvalwater", "concentratie", m, region, y))
                 if r:
                     out.append([city, year_label(y, r["provisional"]), EN_DRUGS[m], f"{r['value']:.1f}"])
-    _write(raw / "kwr" / f"wastewater_city_loads_{SPAN}.csv", _csv(out, ","))
+    _write(raw / "kwr" / f"wastewater_city_loads_{span}.csv", _csv(out, ","))
 
     # -- WODC, LURIS: small CSVs -------------------------------------------------------------------
     out = [["jaar", "aantal_liquidaties"]]
     for y in years:
         r = s[("liquidaties", "aantal", "alle", "NL", y)]
         out.append([year_label(y, r["provisional"]), r["value"]])
-    _write(raw / "wodc" / f"liquidaties_{SPAN}.csv", _csv(out, ","))
+    _write(raw / "wodc" / f"liquidaties_{span}.csv", _csv(out, ","))
     out = [["Jaar", "Rechtshulpverzoeken"]]
     for y in years:
         r = s.get(("rechtshulpverzoeken", "aantal", "alle", "NL", y))
         if r:
             out.append([year_label(y, r["provisional"]), r["value"]])
-    _write(raw / "luris" / f"rechtshulpverzoeken_{SPAN}.csv", _csv(out, ";"))
+    _write(raw / "luris" / f"rechtshulpverzoeken_{span}.csv", _csv(out, ";"))
 
     # -- CJIB: amounts in euros, two title rows -------------------------------------------------------
     sheet = [
@@ -317,7 +348,7 @@ def write_raw(
                     int(round(b["value"] * 1_000_000)),
                 ]
             )
-    _xlsx(raw / "cjib" / f"ontnemingen_{SPAN}.xlsx", {"Ontnemingen": sheet})
+    _xlsx(raw / "cjib" / f"ontnemingen_{span}.xlsx", {"Ontnemingen": sheet})
 
     # -- Municipalities: closures per municipality, summed by the monitor ----------------------------
     out = [["Gemeente", "Jaar", "Gesloten panden"]]
@@ -329,7 +360,7 @@ def write_raw(
         parts = rng.multinomial(int(r["value"]), shares)
         for name, n in zip(MUNICIPALITIES, parts):
             out.append([name, year_label(y, r["provisional"]), int(n)])
-    _write(raw / "gemeenten" / f"gesloten_panden_{SPAN}.csv", _csv(out, ";"))
+    _write(raw / "gemeenten" / f"gesloten_panden_{span}.csv", _csv(out, ";"))
 
     _write(
         raw / "demo.yml",

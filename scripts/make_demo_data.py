@@ -135,6 +135,8 @@ YEARS: dict[str, list[int]] = {
     "gesloten_panden": [2017, 2019, 2021, 2023, 2024],
     "drugsgebruik": list(range(2015, LAST + 1)),
 }
+# Measured only now and then (seed: 2013, 2016 and 2020): no figures in the editions after LAST.
+NOT_IN_LATER_YEARS = {"beschikbaarheid"}
 # The one missing year in an otherwise annual series.
 MISSING = {("opsporingsonderzoeken", 2018)}
 # Den Haag joins the wastewater measurements later.
@@ -152,14 +154,19 @@ DESCRIPTION = (
 )
 
 
-def generate(registry_path: Path) -> list[dict]:
+def generate(registry_path: Path, last: int = LAST) -> list[dict]:
+    """The clean demo rows up to `last`; the years after LAST come from their own random stream,
+    so the demo up to LAST stays the same whatever `last` is."""
     registry = load_registry(registry_path)
     rng = np.random.default_rng(SEED)
+    later = np.random.default_rng(SEED + last)
     rows: list[dict] = []
     for ind in registry.indicators:
         if ind.id == RECORDS_INDICATOR:
             continue  # aggregated from the generated seizure records, see seizure_records()
         years = YEARS.get(ind.id, list(range(FIRST, LAST + 1)))
+        if ind.id not in NOT_IN_LATER_YEARS:
+            years = [*years, *range(LAST + 1, last + 1)]
         for measure in ind.measures:
             unit = registry.unit_by_id[measure.unit]
             levels = LEVELS[(ind.id, measure.id)]
@@ -173,7 +180,8 @@ def generate(registry_path: Path) -> list[dict]:
                         if year < CITY_START.get(region, FIRST):
                             continue
                         t = year - FIRST
-                        value = level * scale * (1 + growth) ** t * rng.lognormal(0, noise)
+                        draw = rng if year <= LAST else later
+                        value = level * scale * (1 + growth) ** t * draw.lognormal(0, noise)
                         if ind.id == "inbeslagnames_nl" and year == SEIZURE_NOTE[0]:
                             value *= 0.55  # fewer police units delivered
                         note = ""
@@ -198,12 +206,14 @@ def generate(registry_path: Path) -> list[dict]:
                                 "year": year,
                                 "value": value,
                                 # The last year is provisional, as in a real first release.
-                                "provisional": int(year == LAST),
+                                "provisional": int(year == last),
                                 "series_break": int(brk),
                                 "note": note,
                             }
                         )
-    rows += aggregate_records(registry, seizure_records(registry))
+    rows += aggregate_records(registry, seizure_records(registry, last), last)
+    if last > LAST:
+        rows = _revised_in_later_delivery(rows, registry)
     rows.sort(key=lambda r: (r["indicator"], r["measure"], r["market"], r["region"], r["year"]))
     return rows
 
@@ -257,12 +267,18 @@ DRUG_NAMES = {
 }
 
 
-def seizure_records(registry) -> list[dict]:
+def seizure_records(registry, last: int = LAST) -> list[dict]:
     """Individual seizures (fictitious): the raw data the seizure indicator is counted from."""
-    rng = np.random.default_rng(SEED + 1)
+    records = _seizures(np.random.default_rng(SEED + 1), range(FIRST, LAST + 1))
+    if last > LAST:
+        records += _seizures(np.random.default_rng(SEED + 1 + last), range(LAST + 1, last + 1))
+    return records
+
+
+def _seizures(rng, years) -> list[dict]:
     records = []
     for market, (level, growth, median_kg, shares) in SEIZURES.items():
-        for year in range(FIRST, LAST + 1):
+        for year in years:
             n = level * (1 + growth) ** (year - FIRST) * rng.lognormal(0, 0.08)
             if year == SEIZURE_NOTE[0]:
                 n *= 0.55  # fewer police units delivered
@@ -283,7 +299,7 @@ def seizure_records(registry) -> list[dict]:
     return records
 
 
-def aggregate_records(registry, records: list[dict]) -> list[dict]:
+def aggregate_records(registry, records: list[dict], last: int = LAST) -> list[dict]:
     """Count, total kg and large seizures per market and year, as the indicator defines them."""
     ind = registry.indicator_by_id[RECORDS_INDICATOR]
     thresholds = ind.measure("grote_partijen").threshold_kg
@@ -306,7 +322,7 @@ def aggregate_records(registry, records: list[dict]) -> list[dict]:
                     "region": "NL",
                     "year": year,
                     "value": value,
-                    "provisional": int(year == LAST),
+                    "provisional": int(year == last),
                     "series_break": 0,
                     "note": SEIZURE_NOTE[1] if year == SEIZURE_NOTE[0] else "",
                 }
@@ -328,6 +344,51 @@ def write(out_dir: Path, registry_path: Path, raw_dir: Path | None = None) -> No
         records = seizure_records(registry)
         write_raw(raw_dir, rows, records, AGENCIES, DRUG_NAMES, SEED, DESCRIPTION)
         write_previous_edition(raw_dir.parent / "edities" / str(LAST - 1), rows, registry)
+
+
+def write_next_edition(root: Path, year: int) -> None:
+    """Fictitious deliveries for the editions after LAST, up to `year`, into root/data/raw.
+
+    Table sources deliver their whole series again (the new file replaces last year's); the
+    agencies deliver the new year's seizure records in a file of their own. The previous
+    edition's provisional figures become final, some with a new value (revisions).
+    """
+    from demo_raw import write_raw
+
+    from report.errors import MonitorError
+
+    registry_path = root / "data" / "indicators.yml"
+    registry = load_registry(registry_path)
+    if year <= LAST or registry.edition != year:
+        raise MonitorError(
+            f"demo-data --edition {year}: the shipped demo is edition {LAST}, data/editie.yml says "
+            f"{registry.edition}; run `monitor edition start {registry.edition + 1}` first"
+            if year > LAST
+            else f"demo-data --edition {year}: the demo deliveries for {LAST} are `monitor demo-data`"
+        )
+    rows = generate(registry_path, year)
+    records = seizure_records(registry, year)
+    write_raw(root / "data" / "raw", rows, records, AGENCIES, DRUG_NAMES, SEED, DESCRIPTION, last=year)
+
+
+# Values of the last shipped year that the next delivery brings differently (the final figure).
+REVISED_LATER = [
+    ("hennepkwekerijen", "aantal", "wiet", 0.97),
+    ("drugsgebruik", "laatste_jaar", "cocaine", 1.06),
+    ("om_afdoeningen", "aantal", "harddrugs", 1.03),
+]
+
+
+def _revised_in_later_delivery(rows: list[dict], registry) -> list[dict]:
+    out = []
+    for r in rows:
+        for ind, meas, market, factor in REVISED_LATER:
+            if (r["indicator"], r["measure"], r["market"], r["year"]) == (ind, meas, market, LAST):
+                unit = registry.unit_by_id[registry.indicator_by_id[ind].measure(meas).unit]
+                value = round(r["value"] * factor, unit.decimals)
+                r = dict(r, value=int(value) if unit.kind == "count" else value)
+        out.append(r)
+    return out
 
 
 # Series whose last two years the previous edition had differently (revised since):

@@ -1,7 +1,7 @@
 """`monitor check`: the editors' safety net — broken markup, unfinished text, causal wording,
 typed and stale numbers, direction words against live numbers, house style — reported per
 file and line before the report goes out. The same checks run inside every render
-(:func:`report.check.gate.render_gate`).
+(:func:`report.check.gate.blocking` says which findings stop it).
 
     findings = run_checks(project_root, final=False)
 """

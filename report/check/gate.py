@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from report.check.finding import ERROR, Finding
-from report.errors import MonitorError
 
 
 def blocking(findings: list[Finding], final: bool) -> list[Finding]:
@@ -12,13 +11,5 @@ def blocking(findings: list[Finding], final: bool) -> list[Finding]:
     return [f for f in findings if f.severity == ERROR and (final or f.kind == "markup")]
 
 
-def render_gate(findings: list[Finding], final: bool) -> None:
-    """Raise MonitorError listing the findings that stop this render."""
-    stop = blocking(findings, final)
-    if not stop:
-        return
-    lines = [f"  {f.file}, line {f.line}: [{f.kind}] {f.message}" for f in stop]
-    why = "a final render needs a text without errors" if final else "the chapters have broken markup"
-    raise MonitorError(
-        f"render refused: {why} ({len(stop)} errors; details: monitor check):\n" + "\n".join(lines)
-    )
+def refusal_lines(stop: list[Finding]) -> list[str]:
+    return [f"  {f.file}, line {f.line}: [{f.kind}] {f.message}" for f in stop]

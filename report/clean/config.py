@@ -88,7 +88,15 @@ class Source(_Strict):
     units: dict[str, float] = Field(default_factory=dict, description="Record unit → kg factor.")
     date_format: str = "%d-%m-%Y"
     aggregate: RecordAggregation | None = None
-    provisional_years: list[int] = Field(default_factory=list)
+    provisional_years: list[int] = Field(
+        default_factory=list,
+        description="Years whose figures are provisional (records sources; tables mark them with '*'). "
+        "`monitor edition start` moves the old edition year to the new one.",
+    )
+    not_delivered: dict[int, str] = Field(
+        default_factory=dict,
+        description="Year → why the source delivers nothing for it (shown by `monitor status`).",
+    )
     annotations: list[Annotation] = Field(default_factory=list)
 
     @field_validator("encoding")

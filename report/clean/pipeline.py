@@ -51,6 +51,9 @@ class FileStats:
     rows_kept: int = 0
     rows_missing: int = 0
     rows_rejected: int = 0
+    # The years the kept rows cover: `monitor status` compares them with the edition.
+    first_year: int | str = ""
+    last_year: int | str = ""
 
 
 @dataclass
@@ -406,6 +409,8 @@ def validate(frame: pd.DataFrame, registry: Registry, problems: ProblemList) -> 
             column = _text(obs.get("year_column")) or "year"
             value = _text(obs.get("raw_year")) or str(obs["year"])
             expected = f"a year from {registry.first_year} to {registry.edition} (edition {registry.edition})"
+            if int(obs["year"]) > registry.edition:
+                hint = _edition_hint(registry)
         elif "greater_than_or_equal" in check:
             column, expected = obs["column"], "a value of 0 or more"
         else:
@@ -417,6 +422,13 @@ def validate(frame: pd.DataFrame, registry: Registry, problems: ProblemList) -> 
         problems.add(**here, column=column, value=value, expected=expected, hint=hint)
         bad.add(idx)
     return bad
+
+
+def _edition_hint(registry: Registry) -> str:
+    return (
+        f"the edition year is set in data/editie.yml; figures for {registry.edition + 1} belong to the "
+        f"next edition: `monitor edition start {registry.edition + 1}`"
+    )
 
 
 def _text(value: object) -> str:
@@ -591,6 +603,8 @@ def collect(
                     continue
                 rows = normalise_table(table, src, registry, problems, st)
                 if rows:
+                    st.first_year = min(r["year"] for r in rows)
+                    st.last_year = max(r["year"] for r in rows)
                     parts.append(pd.DataFrame(rows))
         if record_parts:
             # All agencies' files together: the indicator counts every seizure once. The file
@@ -696,6 +710,8 @@ def _records_of_file(path, rel, src, registry, problems, st) -> pd.DataFrame | N
     seizures, outside = _records_in_edition(seizures, raw, rel, src, registry, problems)
     st.rows_rejected = rejected + outside
     st.rows_kept = len(seizures)
+    if len(seizures):
+        st.first_year, st.last_year = int(seizures["year"].min()), int(seizures["year"].max())
     return seizures
 
 
@@ -716,9 +732,15 @@ def _records_in_edition(
     date_col = next(c for c, f in src.columns.items() if f == "date")
     expected = f"a date from {registry.first_year} to {registry.edition} (edition {registry.edition})"
     rows = seizures["row"].to_numpy()[outside]
+    late = set(seizures["row"].to_numpy()[outside & (seizures["year"] > registry.edition).to_numpy()])
     for row in rows[: rec.MAX_PROBLEMS_PER_CHECK]:
         problems.add(
-            file=rel, row=int(row), column=date_col, value=str(raw.at[row, date_col]), expected=expected
+            file=rel,
+            row=int(row),
+            column=date_col,
+            value=str(raw.at[row, date_col]),
+            expected=expected,
+            hint=_edition_hint(registry) if row in late else "",
         )
     more = len(rows) - rec.MAX_PROBLEMS_PER_CHECK
     if more > 0:
@@ -770,6 +792,8 @@ def _manifest_csv(stats: list[FileStats]) -> str:
         "rows_kept",
         "rows_missing",
         "rows_rejected",
+        "first_year",
+        "last_year",
     ]
     w.writerow(cols)
     for s in sorted(stats, key=lambda s: (s.file, s.source)):
@@ -836,6 +860,7 @@ def clean(project: Project, progress: Progress | None = None, allow_rejections: 
         (tmp / "observations.csv").write_text(format_observations(frame[COLUMNS], registry), encoding="utf-8")
         (tmp / "metadata.yml").write_text(_demo_metadata(project), encoding="utf-8")
         (tmp / "manifest.csv").write_text(_manifest_csv(stats), encoding="utf-8")
+        (tmp / "configuration.csv").write_text(_configuration_csv(project), encoding="utf-8")
         (tmp / "lineage.csv").write_text(_lineage_csv(frame), encoding="utf-8")
         (tmp / "rejected.csv").write_text(rejected_text, encoding="utf-8")
         revisions_text = revisions.to_csv(index=False, lineterminator="\n")
@@ -854,7 +879,30 @@ def clean(project: Project, progress: Progress | None = None, allow_rejections: 
     return CleanResult(frame, stats, problems, revisions=revisions, written=True, warnings=problems.warnings)
 
 
+# How the raw files are read: the clean data depend on these as much as on the raw files.
+CONFIGURATION = ("data/editie.yml", "data/indicators.yml", "data/sources.yml")
+
+
+def _configuration_csv(project: Project) -> str:
+    lines = ["file,sha256"]
+    for rel in CONFIGURATION:
+        path = project.root / rel
+        lines.append(f"{rel},{sha256(path) if path.exists() else ''}")
+    return "\n".join(lines) + "\n"
+
+
 def raw_files_changed(project: Project) -> bool:
+    """Do the raw files differ from those listed in data/clean/manifest.csv, or the configuration
+    that reads them (data/clean/configuration.csv) from what it was?"""
+    if raw_files_differ(project):
+        return True
+    kept = project.clean / "configuration.csv"
+    if not project.raw.exists() or not (project.clean / "manifest.csv").exists():
+        return False
+    return not kept.exists() or kept.read_text(encoding="utf-8") != _configuration_csv(project)
+
+
+def raw_files_differ(project: Project) -> bool:
     """Do the raw files differ from those listed in data/clean/manifest.csv?"""
     if not project.raw.exists() or not (project.root / "data" / "sources.yml").exists():
         return False

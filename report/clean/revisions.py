@@ -24,36 +24,98 @@ def editions_dir(project: Project) -> Path:
     return project.root / "data" / "edities"
 
 
-def freeze(project: Project, edition: int) -> Path:
-    """Keep this edition's clean data for comparison with later editions."""
+FROZEN_FILES = ("observations.csv", "manifest.csv", "metadata.yml")
+
+
+def clean_data_year(project: Project) -> int:
+    """The latest year the clean data hold: the edition they can be frozen as."""
     src = project.clean / "observations.csv"
     if not src.exists():
         raise MonitorError(f"{src}: nothing to freeze; run `monitor clean` first")
-    dest = editions_dir(project) / str(edition)
-    if dest.exists():
+    years = pd.read_csv(src, usecols=["year"])["year"]
+    if years.empty:
+        raise MonitorError(f"{src}: the clean data hold no observations; nothing to freeze")
+    return int(years.max())
+
+
+def frozen_matches_clean(project: Project, edition: int) -> bool:
+    """Is data/edities/<edition> the same as data/clean (observations, byte for byte)?"""
+    frozen = editions_dir(project) / str(edition) / "observations.csv"
+    current = project.clean / "observations.csv"
+    return frozen.exists() and current.exists() and frozen.read_bytes() == current.read_bytes()
+
+
+def freeze(project: Project, edition: int | None = None, replace: bool = False) -> Path:
+    """Keep this edition's clean data for comparison with later editions.
+
+    Only the edition the clean data are for (their latest year) can be frozen: freezing other
+    data under an edition's name would make the next edition's revisions wrong. A frozen
+    edition is replaced only with `replace`, and the old copy stays beside it.
+    """
+    held = clean_data_year(project)
+    if edition is None:
+        edition = held
+    if edition != held:
         raise MonitorError(
-            f"{dest}: edition {edition} is frozen already; frozen editions are not overwritten"
+            f"data/clean holds the data for edition {held} (years up to {held}), not {edition}; "
+            f"`monitor freeze` keeps only the edition the clean data are for: `monitor freeze {held}`. "
+            f"Nothing in {editions_dir(project).relative_to(project.root)}/ was changed."
         )
-    dest.mkdir(parents=True)
-    for name in ("observations.csv", "manifest.csv", "metadata.yml"):
+    dest = editions_dir(project) / str(edition)
+    kept_aside = None
+    if dest.exists():
+        if not replace:
+            raise MonitorError(
+                f"{dest}: edition {edition} is frozen already; frozen editions are not overwritten "
+                f"(to freeze it again, `monitor freeze {edition} --replace` keeps the old copy beside it)"
+            )
+        n = 1
+        while (kept_aside := dest.with_name(f"{edition}.vervangen-{n}")).exists():
+            n += 1
+    tmp = dest.with_name(f".{edition}.freezing")
+    if tmp.exists():
+        shutil.rmtree(tmp)
+    tmp.mkdir(parents=True)
+    for name in FROZEN_FILES:
         if (project.clean / name).exists():
-            shutil.copy2(project.clean / name, dest / name)
+            shutil.copy2(project.clean / name, tmp / name)
+    if kept_aside is not None:
+        dest.rename(kept_aside)
+    tmp.rename(dest)
     return dest
 
 
 def previous_edition(project: Project, registry: Registry) -> pd.DataFrame | None:
-    """The clean data of the latest frozen edition before this one (None when there is none)."""
+    """The clean data of the edition revisions are measured against (None when there is none).
+
+    data/editie.yml names it (`previous`); without that, the latest frozen edition before this one.
+    A named edition that is not frozen is an error: revisions would silently disappear.
+    """
+    from report.edition import load_edition
+
     folder = editions_dir(project)
-    if not folder.exists():
-        return None
-    editions = sorted(
-        int(p.name) for p in folder.iterdir() if p.name.isdigit() and int(p.name) < registry.edition
-    )
-    if not editions:
-        return None
-    path = folder / str(editions[-1]) / "observations.csv"
+    named = load_edition(project).previous
+    if named is not None:
+        path = folder / str(named) / "observations.csv"
+        if not path.exists():
+            raise MonitorError(
+                f"data/editie.yml names previous edition {named}, but {path.relative_to(project.root)} "
+                f"does not exist; freeze it (`monitor freeze {named}` with its clean data) or correct "
+                "'previous'"
+            )
+        chosen = named
+    else:
+        if not folder.exists():
+            return None
+        editions = sorted(
+            int(p.name) for p in folder.iterdir() if p.name.isdigit() and int(p.name) < registry.edition
+        )
+        if not editions:
+            return None
+        chosen = editions[-1]
+    path = folder / str(chosen) / "observations.csv"
     frame = pd.read_csv(path, dtype={"note": str}, keep_default_na=False)
-    return frame.assign(edition=editions[-1])
+    return frame.assign(edition=chosen)
 
 
 def compare_with_previous(current: pd.DataFrame, previous: pd.DataFrame | None) -> pd.DataFrame:

@@ -1179,7 +1179,10 @@ def load_book(
 
     date = _as_text(meta.get("date") or book_cfg.get("date") or "")
     if not date:
-        raise MonitorError("_quarto.yml: 'book.date' is missing (it fixes the dates in the outputs)")
+        raise MonitorError(
+            "the book has no date: the build writes it from data/editie.yml (publication_date) into "
+            "_generated/metadata.yml (run `monitor build`), or set 'book.date' in _quarto.yml"
+        )
     try:
         date_text = format_date_nl(date)
     except ValueError:
@@ -1190,7 +1193,7 @@ def load_book(
     title = _as_text(book_cfg["title"])
     subtitle = _as_text(book_cfg.get("subtitle"))
     authors = _authors(book_cfg.get("author"))
-    publisher = _as_text(book_cfg.get("publisher"))
+    publisher = _as_text(meta.get("publisher") or book_cfg.get("publisher"))
     lang = _as_text(meta.get("lang") or "nl")
 
     front = {
