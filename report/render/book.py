@@ -1,7 +1,7 @@
 """Assemble the Quarto book for the embedded engine.
 
 Reads ``_quarto.yml`` (``book.chapters``, ``book.appendices``, title, ...), expands the Quarto
-shortcodes of every chapter in Python (``include``, ``var``, ``meta``, ``pagebreak``) with
+shortcodes of every chapter in Python (``include``, ``blok``, ``var``, ``meta``, ``pagebreak``) with
 errors that name file, line and what is missing, and combines the chapters into one Pandoc
 markdown document in book order.
 
@@ -44,6 +44,11 @@ APPENDIX_PREFIX = "Bijlage"
 # reader so that automatic heading ids match the ids numbered here).
 PANDOC_FROM = "markdown"
 
+
+# The project shortcode for generated blocks (_extensions/monitor/blok.lua under Quarto):
+# ``{{< blok <path in _generated/> >}}`` on a line of its own.
+BLOCK_SHORTCODE = "blok"
+GENERATED_DIR = "_generated"
 
 _SHORTCODE = re.compile(r"(\{\{\{<|\{\{<)\s*(.*?)\s*(>\}\}\}|>\}\})")
 _FENCE = re.compile(r"^\s*(`{3,}|~{3,})")
@@ -420,6 +425,13 @@ class _Expander:
             name, args = parts[0], parts[1:]
             if name == "include":
                 return self._include(args, file, where, chain, files)
+            if name == BLOCK_SHORTCODE:
+                if line.strip() != m.group(0):
+                    raise MonitorError(
+                        f"{self._context(where, chain)}: {{{{< {BLOCK_SHORTCODE} ... >}}}} must stand on a "
+                        "line of its own (it brings blocks: headings, figures, tables)"
+                    )
+                return self._blok(args, file, where, chain, files)
             if name == "var":
                 return self._var(args, where, chain)
             if name == "meta":
@@ -428,7 +440,7 @@ class _Expander:
                 return _PAGEBREAK
             raise MonitorError(
                 f"{self._context(where, chain)}: unknown shortcode '{name}' "
-                "(supported: include, var, meta, pagebreak)"
+                f"(supported: include, {BLOCK_SHORTCODE}, var, meta, pagebreak)"
             )
 
         return _SHORTCODE.sub(repl, line)
@@ -453,6 +465,29 @@ class _Expander:
         _, body, skipped = _split_front_matter(text)
         body = body.rstrip("\n")
         return self.expand(body, path, new_chain, first_line=skipped + 1, files=files)
+
+    def _blok(
+        self, args: list[str], file: Path, where: SourceRef, chain: list[SourceRef], files: list[str] | None
+    ) -> str:
+        """``{{< blok indicatoren/x.md >}}``: a generated block, as _extensions/monitor/blok.lua reads it."""
+        context = self._context(where, chain)
+        if len(args) != 1:
+            raise MonitorError(
+                f"{context}: {BLOCK_SHORTCODE} expects one path relative to {GENERATED_DIR}/, "
+                f"e.g. {{{{< {BLOCK_SHORTCODE} indicatoren/afvalwater.md >}}}}; got {args}"
+            )
+        rel = args[0]
+        if rel.startswith("/") or ".." in rel or not rel.endswith(".md"):
+            raise MonitorError(
+                f"{context}: '{rel}' must be a .md path inside {GENERATED_DIR}/ (no leading / and no ..)"
+            )
+        path = self.root / GENERATED_DIR / rel
+        if not path.is_file():
+            raise MonitorError(
+                f"{context}: {GENERATED_DIR}/{rel} does not exist; the build stage writes it "
+                "(monitor build). Correct the path if the build did run."
+            )
+        return self._include([f"/{GENERATED_DIR}/{rel}"], file, where, chain, files)
 
     def _var(self, args: list[str], where: SourceRef, chain: list[SourceRef]) -> str:
         if len(args) != 1:
