@@ -938,7 +938,7 @@ def load_book(project_root: Path | str, pandoc_path: str | None = None) -> Book:
     title = _as_text(book_cfg["title"])
     subtitle = _as_text(book_cfg.get("subtitle"))
     authors = _authors(book_cfg.get("author"))
-    publisher = _as_text(book_cfg.get("publisher"))
+    publisher = _as_text(book_cfg.get("publisher") or meta.get("publisher"))
     lang = _as_text(meta.get("lang") or "nl")
 
     front = {

@@ -14,6 +14,11 @@ DOCX
 Typst
 * `.bron` → #monitor-bron[...] and `.demo` → #monitor-demo[...] (both defined in
   templates/typst/typst-template.typ, which Quarto uses too as a template partial).
+
+Under Quarto this filter runs at `post-quarto` (see _quarto.yml), after the shortcodes:
+only then have the {{< blok >}} shortcodes brought in the generated blocks. Quarto has by
+then made its callouts into `Callout` nodes; the `Callout` handler below gives them the
+same DOCX style and Typst box as the embedded engine (no icons, no layout tables).
 ]]
 
 local STYLE_BRON = "Bronvermelding"
@@ -88,6 +93,13 @@ local function docx_div(div)
   end
 end
 
+local function callout_kind_of(classes)
+  for _, kind in ipairs({ "warning", "caution", "important", "tip" }) do
+    if classes:includes("callout-" .. kind) then return kind end
+  end
+  return "note"
+end
+
 local function typst_wrap(name, div)
   local blocks = pandoc.Blocks({ pandoc.RawBlock("typst", "#" .. name .. "[") })
   blocks:extend(div.content)
@@ -123,6 +135,23 @@ local function docx_image(img)
   end
 end
 
+-- Quarto's Callout node (quarto >= 1.3): type "note"/"warning"/..., title (inlines), content.
+local function Callout(callout)
+  if not (is_docx() or is_typst()) then return nil end
+  local kind = callout.type or "note"
+  local title = callout.title and pandoc.utils.stringify(callout.title) or ""
+  local div = pandoc.Div(callout.content, pandoc.Attr("", { "callout-" .. kind }, {}))
+  if title ~= "" then div.attributes["title"] = title end
+  if is_docx() then return docx_div(div) end
+  title = callout_title(div)
+  local open = '#monitor-callout(title: [' .. pandoc.write(pandoc.Pandoc({ pandoc.Plain(pandoc.Inlines(title)) }), "typst"):gsub("%s+$", "")
+    .. '], kind: "' .. callout_kind_of(div.classes) .. '")['
+  local blocks = pandoc.Blocks({ pandoc.RawBlock("typst", open) })
+  blocks:extend(div.content)
+  blocks:insert(pandoc.RawBlock("typst", "]"))
+  return blocks
+end
+
 local function Meta(meta)
   if meta["monitor-root"] then root = pandoc.utils.stringify(meta["monitor-root"]) end
 end
@@ -138,5 +167,5 @@ end
 
 return {
   { Meta = Meta },
-  { Div = Div, Image = Image },
+  { Div = Div, Image = Image, Callout = Callout },
 }
