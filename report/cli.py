@@ -84,9 +84,9 @@ def render(
         if _raw_changed(project):
             console.print("raw data changed since the last clean: cleaning first")
             _run_clean(project)
-        if engine is Engine.embedded:
-            # Quarto runs the build itself as pre-render.
-            _run_build(project, force=False)
+        # Also for Quarto (whose pre-render then finds the build up to date): the book is read
+        # before Quarto runs, and its {{< blok >}} blocks come from the build.
+        _run_build(project, force=False)
         formats = [f.value for f in (fmt or list(Format))]
         t0 = time.perf_counter()
         with console.status(f"render: {', '.join(formats)} ({engine.value} engine)"):
