@@ -152,6 +152,33 @@ local function Callout(callout)
   return blocks
 end
 
+-- Quarto writes chapter numbers into DOCX headings as text, "1. Inleiding" and "Bijlage A —
+-- Overzicht" (quarto-cli crossref/sections.lua, not configurable for the dot); the embedded
+-- engine writes "1 Inleiding" and "Bijlage A Overzicht". Only Quarto's headings have these.
+local function docx_quarto_header(h)
+  if h.level ~= 1 or quarto == nil then return nil end
+  local c = h.content
+  if #c >= 2 and c[1].t == "Str" and c[1].text:match("^%d+$") and c[2].t == "Str" and c[2].text == ". " then
+    c[2] = pandoc.Space()
+    h.content = c
+    return h
+  end
+  -- "Bijlage", " ", "A", [" "], "—" or " —", " ", title: drop the dash (and its space)
+  for i = 3, math.min(#c, 6) do
+    local letter = c[i - 1].t == "Str" and c[i - 1] or c[i - 2]
+    if c[i].t == "Str" and c[i].text:gsub("%s", "") == "—" and letter.t == "Str" and letter.text:match("^%u$") then
+      c:remove(i)
+      if c[i - 1].t == "Space" and c[i].t == "Space" then c:remove(i - 1) end
+      h.content = c
+      return h
+    end
+  end
+end
+
+local function Header(h)
+  if is_docx() then return docx_quarto_header(h) end
+end
+
 local function Meta(meta)
   if meta["monitor-root"] then root = pandoc.utils.stringify(meta["monitor-root"]) end
 end
@@ -167,5 +194,5 @@ end
 
 return {
   { Meta = Meta },
-  { Div = Div, Image = Image, Callout = Callout },
+  { Div = Div, Image = Image, Callout = Callout, Header = Header },
 }
