@@ -189,6 +189,15 @@ def test_docx_every_image_has_alt_text_and_tables_are_native(renders):
     assert shapes["embedded"][2] == 0
 
 
+def test_plain_quarto_render_docx_has_alt_text_and_no_icons(renders):
+    """Without our post-processing too: monitor.lua gives Quarto's images their fig-alt."""
+    body = docx.Document(str(renders["raw"]["docx"])).element.body
+    pictures = body.xpath(".//wp:docPr")
+    assert len(pictures) == 31  # the figures, no callout icons
+    alts = [(p.get("descr") or "").strip() for p in pictures]
+    assert all(a and not a.endswith((".png", ".svg")) for a in alts), alts
+
+
 def test_pdf_is_pdf_ua_1(renders):
     for engine in ("quarto", "embedded"):
         data = renders[engine]["pdf"].read_bytes()
@@ -236,3 +245,11 @@ def test_quarto_html_has_no_console_errors_over_http(served_quarto_site, browser
             assert page.locator("main table").count() > 0, f"{rel}: no table drawn"
         page.close()
     assert not problems, problems[:10]
+
+
+def test_references_to_appendices_and_sections_read_the_same(renders):
+    for engine in ("quarto", "embedded"):
+        text = _flat(pdf_text(renders[engine]["pdf"]))
+        assert "Bijlage Bijlage" not in text, engine
+        assert "Bijlage A geeft een overzicht" in text, engine  # a reference that opens a sentence
+        assert "paragraaf 5.2" in text, engine

@@ -128,11 +128,21 @@ local function png_for(src)
 end
 
 local function docx_image(img)
+  local changed = false
+  -- Quarto moves a figure's fig-alt to the image's "alt" attribute, which Pandoc's DOCX writer
+  -- does not read (quarto-cli #5514): the alt text must be the image's description.
+  local alt = img.attributes["alt"]
+  if quarto ~= nil and alt ~= nil and alt ~= "" then
+    img.caption = pandoc.Inlines(alt)
+    img.attributes["alt"] = nil
+    changed = true
+  end
   local png = png_for(img.src)
   if png then
     img.src = png
-    return img
+    changed = true
   end
+  if changed then return img end
 end
 
 -- Quarto's Callout node (quarto >= 1.3): type "note"/"warning"/..., title (inlines), content.
