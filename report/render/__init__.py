@@ -72,7 +72,8 @@ def render(
     fmts = _check_args(formats, engine)
     if engine == "quarto" and quarto_path() is None:
         raise MonitorError(
-            "Quarto is not installed (not on PATH, and QUARTO does not name a file); use the embedded engine"
+            "Quarto is not installed; use the embedded engine (looked for quarto on PATH, "
+            "or the launcher named by QUARTO)"
         )
     target = Path(out_dir).resolve() if out_dir is not None else root / "_book"
 

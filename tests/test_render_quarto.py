@@ -1,6 +1,7 @@
-"""DOCX post-processing of Quarto's output shape (no Quarto needed): Quarto puts every numbered
-table with its caption in a one-cell table; the post-processing lifts both out, so the DOCX
-holds the same native tables as the embedded engine's; other tables stay as they are."""
+"""The Quarto route without Quarto: finding the launcher, and the DOCX post-processing of
+Quarto's output shape. Quarto puts every numbered table with its caption in a one-cell table;
+the post-processing lifts both out, so the DOCX holds the same native tables as the embedded
+engine's; other tables stay as they are. (tests/test_quarto.py renders with real Quarto.)"""
 
 from __future__ import annotations
 
@@ -10,10 +11,15 @@ from pathlib import Path
 
 import docx
 import pypandoc
+import pytest
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 
+from report.errors import MonitorError
+from report.render import quarto_path, render
 from report.render.docx import postprocess_docx
+
+FIXTURE = Path(__file__).parent / "fixtures" / "mini_book"
 
 MARKDOWN = """# Bijlage
 
@@ -71,3 +77,13 @@ def test_quarto_table_float_is_unwrapped(tmp_path: Path):
     assert caption.xpath("string(./w:pPr/w:pStyle/@w:val)") == "TableCaption"
     assert "".join(caption.xpath(".//w:t/text()")).startswith("Aantal per jaar")
     assert "".join(tables[1].xpath(".//w:t/text()")) == "".join(other.xpath(".//w:t/text()"))
+
+
+def test_quarto_named_by_QUARTO_must_exist(monkeypatch, tmp_path: Path):
+    launcher = tmp_path / "quarto"
+    monkeypatch.setenv("QUARTO", str(launcher))
+    assert quarto_path() is None
+    with pytest.raises(MonitorError, match="Quarto is not installed.*QUARTO"):
+        render(FIXTURE, formats=("pdf",), engine="quarto")
+    launcher.write_text("#!/bin/sh\n")
+    assert quarto_path() == str(launcher)
