@@ -204,11 +204,21 @@ def test_pdf_is_pdf_ua_1(renders):
         assert re.search(rb"pdfuaid:part(>|=\")1", data), f"{engine}: no PDF/UA-1 identifier"
 
 
-def test_cover_has_the_publisher_block(renders):
-    for engine in ("quarto", "embedded"):
+def test_cover_has_the_publisher_block_and_demo_notice(renders):
+    # "raw": Quarto read _generated/metadata.yml (metadata-files) although the build that
+    # writes it ran only as its pre-render: Quarto reads the project again after pre-render.
+    for engine in ("raw", "quarto", "embedded"):
         cover = pdf_text(renders[engine]["pdf"]).split("\f")[0]
         assert "Demonstratie-uitgave — geen officiële publicatie" in cover, engine
         assert "Onderzoeksbureau" not in cover
+        assert "Fictieve demonstratiegegevens" in cover, engine
+        assert "Editie 2024" in cover, engine
+
+
+def test_plain_quarto_render_docx_uses_our_reference_doc(renders):
+    """reference-doc is _generated/reference.docx, written by the pre-render build."""
+    styles = {p.style.name for p in docx.Document(str(renders["raw"]["docx"])).paragraphs}
+    assert {"Bronvermelding", "Kanttekening", "Demo"} <= styles
 
 
 class _Quiet(http.server.SimpleHTTPRequestHandler):
@@ -243,6 +253,9 @@ def test_quarto_html_has_no_console_errors_over_http(served_quarto_site, browser
         problems += [f"{rel}: {e}" for e in errors]
         if "a-overzicht" in rel or "c-tabellen" in rel:
             assert page.locator("main table").count() > 0, f"{rel}: no table drawn"
+        if "a-overzicht" in rel:
+            heading = " ".join(page.locator("main h1").first.inner_text().split())
+            assert heading == "Bijlage A Overzicht van de indicatoren", heading  # as ours, no "—"
         page.close()
     assert not problems, problems[:10]
 

@@ -162,10 +162,11 @@ local function Callout(callout)
   return blocks
 end
 
--- Quarto writes chapter numbers into DOCX headings as text, "1. Inleiding" and "Bijlage A —
--- Overzicht" (quarto-cli crossref/sections.lua, not configurable for the dot); the embedded
--- engine writes "1 Inleiding" and "Bijlage A Overzicht". Only Quarto's headings have these.
-local function docx_quarto_header(h)
+-- Quarto writes chapter numbers into DOCX headings as text, "1. Inleiding", and appendices
+-- as "Bijlage A — Overzicht" (DOCX and HTML; quarto-cli crossref/sections.lua, the dot is not
+-- configurable); the embedded engine writes "1 Inleiding" and "Bijlage A Overzicht". Only
+-- Quarto's headings have these.
+local function quarto_header(h)
   if h.level ~= 1 or quarto == nil then return nil end
   local c = h.content
   if #c >= 2 and c[1].t == "Str" and c[1].text:match("^%d+$") and c[2].t == "Str" and c[2].text == ". " then
@@ -175,8 +176,8 @@ local function docx_quarto_header(h)
   end
   -- "Bijlage", " ", "A", [" "], "—" or " —", " ", title: drop the dash (and its space)
   for i = 3, math.min(#c, 6) do
-    local letter = c[i - 1].t == "Str" and c[i - 1] or c[i - 2]
-    if c[i].t == "Str" and c[i].text:gsub("%s", "") == "—" and letter.t == "Str" and letter.text:match("^%u$") then
+    local letter = c[i - 1].t == "Space" and c[i - 2] or c[i - 1]  -- a Str, in HTML a Span
+    if c[i].t == "Str" and c[i].text:gsub("%s", "") == "—" and pandoc.utils.stringify(letter):match("^%u$") then
       c:remove(i)
       if c[i - 1].t == "Space" and c[i].t == "Space" then c:remove(i - 1) end
       h.content = c
@@ -186,7 +187,7 @@ local function docx_quarto_header(h)
 end
 
 local function Header(h)
-  if is_docx() then return docx_quarto_header(h) end
+  if is_docx() or FORMAT == "html" then return quarto_header(h) end
 end
 
 local function Meta(meta)
