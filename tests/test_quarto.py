@@ -253,9 +253,6 @@ def test_quarto_html_has_no_console_errors_over_http(served_quarto_site, browser
         problems += [f"{rel}: {e}" for e in errors]
         if "a-overzicht" in rel or "c-tabellen" in rel:
             assert page.locator("main table").count() > 0, f"{rel}: no table drawn"
-        if "a-overzicht" in rel:
-            heading = " ".join(page.locator("main h1").first.inner_text().split())
-            assert heading == "Bijlage A Overzicht van de indicatoren", heading  # as ours, no "—"
         page.close()
     assert not problems, problems[:10]
 

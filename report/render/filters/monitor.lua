@@ -163,9 +163,9 @@ local function Callout(callout)
 end
 
 -- Quarto writes chapter numbers into DOCX headings as text, "1. Inleiding", and appendices
--- as "Bijlage A — Overzicht" (DOCX and HTML; quarto-cli crossref/sections.lua, the dot is not
--- configurable); the embedded engine writes "1 Inleiding" and "Bijlage A Overzicht". Only
--- Quarto's headings have these.
+-- as "Bijlage A — Overzicht" (quarto-cli crossref/sections.lua, the dot is not configurable);
+-- the embedded engine writes "1 Inleiding" and "Bijlage A Overzicht". Only Quarto's headings
+-- have these. (Its HTML chapter titles come from elsewhere and keep the dash.)
 local function quarto_header(h)
   if h.level ~= 1 or quarto == nil then return nil end
   local c = h.content
@@ -187,7 +187,7 @@ local function quarto_header(h)
 end
 
 local function Header(h)
-  if is_docx() or FORMAT == "html" then return quarto_header(h) end
+  if is_docx() then return quarto_header(h) end
 end
 
 local function Meta(meta)
