@@ -550,7 +550,8 @@ _INCLUDE = re.compile(r"\{\{<\s*(?P<name>[\w-]+)\s+(?P<args>[^>]*?)\s*(?:>\}\}|>
 def places_block(text: str, block: str) -> int | None:
     """The line of a chapter that brings in a generated block ('indicatoren/hennepkwekerijen'), or None.
 
-    Accepts `{{< include /_generated/indicatoren/<id>.md >}}` and a project shortcode naming the
+    Accepts `{{< blok indicatoren/<id>.md >}}`, `{{< include /_generated/indicatoren/<id>.md >}}`
+    and a project shortcode naming the
     same block (`{{< monitor indicatoren/<id> >}}`, `{{< monitor indicator <id> >}}`).
     """
     kind, _, name = block.partition("/")
@@ -603,10 +604,7 @@ def check_placement(project: Project, registry: Registry) -> None:
             if (n := places_block(text, b))
         ]
         where = f" after line {max(after)}" if after else ""
-        lines.append(
-            f"{rel} does not include {what}: add the line{where}\n"
-            f"      {{{{< include /_generated/{block}.md >}}}}"
-        )
+        lines.append(f"{rel} does not include {what}: add the line{where}\n      {{{{< blok {block}.md >}}}}")
     if lines:
         raise MonitorError(
             "the chapters leave out part of the registry (the report would silently lack it):\n"

@@ -101,7 +101,8 @@ def render(
             console.print("raw data or their configuration changed since the last clean: cleaning first")
             _run_clean(project, show_status=False)
         gate = final_gate(project, final)
-        # The checks read the variables, so build first (Quarto's pre-render then finds it done).
+        # Build first, also for Quarto (whose pre-render then finds it up to date): the checks
+        # read the variables, and the book's {{< blok >}} blocks come from the build.
         _run_build(project, force=False)
         _check_before_render(project, gate)
         formats = [f.value for f in (fmt or list(Format))]

@@ -70,4 +70,14 @@ class Project:
 
 
 # What a project consists of; _generated/, _book/ and _logs/ are made from these.
-PROJECT_PARTS = ["_quarto.yml", "index.qmd", "chapters", "data", "fonts", "report", "scripts", "docs"]
+PROJECT_PARTS = [
+    "_quarto.yml",
+    "_extensions",
+    "index.qmd",
+    "chapters",
+    "data",
+    "fonts",
+    "report",
+    "scripts",
+    "docs",
+]

@@ -4,7 +4,9 @@
     python scripts/benchmark.py --format pdf
 
 Works on a copy of the project in a temporary folder, so the real _generated/ and _book/
-are not touched. Prints one line per stage and the totals. Not a test: a measurement.
+are not touched. With Quarto installed (QUARTO or PATH) it ends with `quarto render`
+against `monitor render` (embedded engine) on the same built copy.
+Prints one line per stage and the totals. Not a test: a measurement.
 """
 
 from __future__ import annotations
@@ -67,6 +69,30 @@ def main() -> None:
             t0 = time.perf_counter()
             render(root, formats=(fmt,))
             print(f"{'one format':16s} render {fmt:21s} {time.perf_counter() - t0:6.2f} s")
+        _quarto_against_embedded(root, formats)
+
+
+def _quarto_against_embedded(root: Path, formats: tuple[str, ...]) -> None:
+    """`quarto render` against `monitor render` on the same built project (when Quarto is here)."""
+    import subprocess
+
+    from report.render import quarto_path, render
+
+    quarto = quarto_path()
+    if quarto is None:
+        print("quarto           not installed (QUARTO or PATH): no comparison")
+        return
+    to = {"pdf": "typst", "docx": "docx", "html": "html"}
+    args = [] if set(formats) == {"pdf", "docx", "html"} else ["--to", ",".join(to[f] for f in formats)]
+    env = dict(os.environ, PATH=os.pathsep.join([str(Path(sys.executable).parent), os.environ["PATH"]]))
+    t0 = time.perf_counter()
+    subprocess.run([quarto, "render", *args], cwd=root, env=env, check=True, capture_output=True)
+    dt_quarto = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    render(root, formats=formats)
+    dt_monitor = time.perf_counter() - t0
+    print(f"{'same machine':16s} quarto render {'+'.join(formats):14s} {dt_quarto:6.2f} s")
+    print(f"{'same machine':16s} monitor render {'+'.join(formats):13s} {dt_monitor:6.2f} s")
 
 
 if __name__ == "__main__":

@@ -180,12 +180,12 @@ def test_duplicate_id_is_an_error_at_the_second_one(project: Path):
 def test_indicator_in_no_chapter(project: Path):
     path = project / "chapters/09-bestuurlijk.qmd"
     text = path.read_text(encoding="utf-8")
-    include = re.search(r"^\{\{< include /_generated/indicatoren/gesloten_panden\.md >\}\}\n", text, re.M)
+    include = re.search(r"^\{\{< blok indicatoren/gesloten_panden\.md >\}\}\n", text, re.M)
     path.write_text(text.replace(include.group(0), ""), encoding="utf-8")
     findings = [f for f in run_checks(project) if f.file == "data/indicators.yml"]
     assert [f.text for f in findings] == ["gesloten_panden"]
     assert findings[0].line > 0 and "appears in no chapter" in findings[0].message
-    assert "{{< include /_generated/indicatoren/gesloten_panden.md >}}" in findings[0].suggestion
+    assert "{{< blok indicatoren/gesloten_panden.md >}}" in findings[0].suggestion
 
 
 def test_unfinished_text_is_an_error_with_final(project: Path):
@@ -282,7 +282,7 @@ def test_one_slip_of_each_kind_gives_exactly_those_findings(project: Path):
 def test_malformed_include_is_an_error_at_its_line_in_check_and_render(project: Path):
     path = project / CHAPTER
     text = path.read_text(encoding="utf-8")
-    good = "{{< include /_generated/indicatoren/inbeslagnames_belgie.md >}}"
+    good = "{{< blok indicatoren/inbeslagnames_belgie.md >}}"
     line = text[: text.index(good)].count("\n") + 1
     path.write_text(text.replace(good, good[:-2]), encoding="utf-8")
 

@@ -333,10 +333,10 @@ def test_an_indicator_the_chapters_leave_out_is_an_error_naming_chapter_and_line
     last = places_block(chapter, "indicatoren/inbeslagnames_belgie")
     assert "chapters/02-import.qmd does not include indicator 21 (inbeslagnames_haven) of theme import" in msg
     assert f"add the line after line {last}" in msg
-    assert "{{< include /_generated/indicatoren/inbeslagnames_haven.md >}}" in msg
+    assert "{{< blok indicatoren/inbeslagnames_haven.md >}}" in msg
     assert not (project_copy / "_generated").exists() and tree_digest(project_copy / "data") == before
     # Adding the line the error names is all it takes.
-    line = re.search(r"\{\{< include /_generated/indicatoren/inbeslagnames_haven\.md >\}\}", msg)[0]
+    line = re.search(r"\{\{< blok indicatoren/inbeslagnames_haven\.md >\}\}", msg)[0]
     (project_copy / "chapters" / "02-import.qmd").write_text(chapter + "\n" + line + "\n", encoding="utf-8")
     build(Project(project_copy), force=True)
     from report.render.book import load_book
@@ -349,13 +349,13 @@ def test_an_indicator_the_chapters_leave_out_is_an_error_naming_chapter_and_line
 def test_a_market_the_samenhang_chapter_leaves_out_is_an_error(project_copy):
     path = project_copy / "chapters" / "10-samenhang.qmd"
     path.write_text(
-        path.read_text(encoding="utf-8").replace("{{< include /_generated/samenhang/heroine.md >}}\n", ""),
+        path.read_text(encoding="utf-8").replace("{{< blok samenhang/heroine.md >}}\n", ""),
         encoding="utf-8",
     )
     with pytest.raises(MonitorError) as err:
         build(Project(project_copy), force=True)
     assert "chapters/10-samenhang.qmd does not include drug market heroine (Samenhang)" in str(err.value)
-    assert "{{< include /_generated/samenhang/heroine.md >}}" in str(err.value)
+    assert "{{< blok samenhang/heroine.md >}}" in str(err.value)
 
 
 # -- leaving demo mode ----------------------------------------------------------------------------

@@ -238,3 +238,55 @@ def test_docx_filter_styles_and_png(tmp_path: Path):
     for style in ("Bronvermelding", "Kanttekening", "Demo"):
         assert f'w:pStyle w:val="{style}"' in xml
     assert media and all(n.endswith(".png") for n in media)  # the PNG sibling, not the SVG
+
+
+# --- {{< blok >}}: generated blocks, as _extensions/monitor/blok.lua reads them under Quarto ----
+
+
+def test_blok_reads_generated_block_like_include(mini: Path):
+    before = load_book(mini).markdown
+    chapter = mini / "chapters" / "02-import.qmd"
+    edit(
+        chapter,
+        "{{< include /_generated/indicatoren/inbeslagnames_nl.md >}}",
+        "{{< blok indicatoren/inbeslagnames_nl.md >}}",
+    )
+    book = load_book(mini)
+    assert book.markdown == before
+    assert "_generated/indicatoren/inbeslagnames_nl.md" in book.chapters[2].files
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        (
+            "{{< blok indicatoren/bestaat_niet.md >}}",
+            r"02-import\.qmd, line 3: _generated/indicatoren/bestaat_niet\.md does not exist",
+        ),
+        (
+            "{{< blok /_generated/indicatoren/inbeslagnames_nl.md >}}",
+            r"line 3: '/_generated/.*' must be a \.md path inside _generated/",
+        ),
+        ("{{< blok ../_quarto.yml >}}", r"must be a \.md path inside _generated/"),
+        ("{{< blok >}}", r"blok expects one path relative to _generated/"),
+        (
+            "Zie {{< blok indicatoren/inbeslagnames_nl.md >}}",
+            r"line 3: \{\{< blok \.\.\. >\}\} must stand on a line of its own",
+        ),
+    ],
+)
+def test_blok_errors_name_chapter_line_and_problem(mini: Path, line: str, expected: str):
+    chapter = mini / "chapters" / "02-import.qmd"
+    edit(chapter, "{{< include /_generated/indicatoren/inbeslagnames_nl.md >}}", line)
+    with pytest.raises(MonitorError, match=expected):
+        load_book(mini)
+
+
+def test_every_chapter_brings_generated_blocks_through_blok():
+    """Quarto expands include before pre-render: no chapter may include a generated file."""
+    root = Path(__file__).resolve().parents[1]
+    for qmd in [root / "index.qmd", *sorted((root / "chapters").glob("*.qmd"))]:
+        text = qmd.read_text(encoding="utf-8")
+        assert "include /_generated" not in text, qmd.name
+    assert "{{< blok indicatoren/inbeslagnames_nl.md >}}" in (root / "chapters" / "02-import.qmd").read_text()
+    assert (root / "_extensions" / "monitor" / "blok.lua").is_file()

@@ -303,6 +303,7 @@ def test_bad_arguments():
 
 def test_quarto_engine_without_quarto(monkeypatch, tmp_path: Path):
     monkeypatch.setenv("PATH", str(tmp_path))  # no quarto here
+    monkeypatch.delenv("QUARTO", raising=False)
     with pytest.raises(MonitorError, match="Quarto is not installed; use the embedded engine"):
         render(FIXTURE, formats=("pdf",), engine="quarto")
 

@@ -79,7 +79,7 @@ def _not_in_any_chapter(ctx: CheckContext) -> list[Finding]:
                 WARNING,
                 f"indicator {ind.number} '{ind.id}' appears in no chapter",
                 f"include it in chapter {ctx.registry.theme_by_id[ind.theme].file}: "
-                f"{{{{< include /{block} >}}}}",
+                f"{{{{< blok {block.removeprefix('_generated/')} >}}}}",
             )
         )
     used = {m for ind in shown for m in ind.markets}

@@ -15,8 +15,8 @@ every requested format succeeded are the results moved into ``_book/``:
 A failure removes the temporary folder and leaves the previous outputs untouched.
 
 ``engine="embedded"`` (default): Pandoc 3 + Lua filters + Typst, no Quarto needed.
-``engine="quarto"``: runs ``quarto render --to <fmt>`` (Quarto must be on PATH) and then the
-same DOCX post-processing (alt text, TOC, draft header).
+``engine="quarto"``: runs ``quarto render`` (Quarto on PATH, or its launcher named by ``QUARTO``)
+and then the same DOCX post-processing (alt text, TOC, draft header).
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import sys
 import tempfile
 from collections.abc import Iterable
 from pathlib import Path
@@ -35,7 +36,7 @@ FORMATS = ("pdf", "docx", "html")
 ENGINES = ("embedded", "quarto")
 TMP_PREFIX = ".monitor-tmp-"
 
-__all__ = ["FORMATS", "ENGINES", "render", "draft_info"]
+__all__ = ["FORMATS", "ENGINES", "render", "draft_info", "quarto_path"]
 
 
 def draft_info(book) -> dict:
@@ -70,8 +71,11 @@ def render(
 
     root = Path(project_root).resolve()
     fmts = _check_args(formats, engine)
-    if engine == "quarto" and shutil.which("quarto") is None:
-        raise MonitorError("Quarto is not installed; use the embedded engine")
+    if engine == "quarto" and quarto_path() is None:
+        raise MonitorError(
+            "Quarto is not installed; use the embedded engine (looked for quarto on PATH, "
+            "or the launcher named by QUARTO)"
+        )
     target = Path(out_dir).resolve() if out_dir is not None else root / "_book"
 
     book = load_book(root)  # errors in chapters surface before anything is written
@@ -162,38 +166,61 @@ def _embedded_html(book, markdown_path: Path, tmp: Path, draft: dict | None) -> 
     return site
 
 
+def quarto_path() -> str | None:
+    """The Quarto launcher: ``QUARTO`` (a path) when set, else ``quarto`` on PATH."""
+    explicit = os.environ.get("QUARTO")
+    if explicit:
+        return explicit if Path(explicit).is_file() else None
+    return shutil.which("quarto")
+
+
+def _quarto_env(book) -> dict[str, str]:
+    """Quarto's pre-render runs ``python -m report build``: that must be this Python (its venv)."""
+    env = dict(os.environ, SOURCE_DATE_EPOCH=str(book.source_date_epoch))
+    env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
+    return env
+
+
 def _render_quarto(book, fmts: tuple[str, ...], tmp: Path, draft: dict | None) -> dict[str, Path]:
-    """Quarto renders into a temporary output dir; then the same post-processing as embedded."""
-    quarto = shutil.which("quarto")
+    """Quarto renders into a temporary output dir; then the same post-processing as embedded.
+
+    All three formats in one ``quarto render`` (its pre-render and project scan run once);
+    fewer with ``--to`` per format.
+    """
+    quarto = quarto_path()
     if quarto is None:  # checked before, but the PATH may change
         raise MonitorError("Quarto is not installed; use the embedded engine")
-    staged: dict[str, Path] = {}
-    env = dict(os.environ, SOURCE_DATE_EPOCH=str(book.source_date_epoch))
+    env = _quarto_env(book)
     quarto_fmt = {"pdf": "typst", "docx": "docx", "html": "html"}
-    for fmt in fmts:
-        out = tmp / f"quarto-{fmt}"
-        cmd = [quarto, "render", str(book.root), "--to", quarto_fmt[fmt], "--output-dir", str(out)]
+    runs = [(None, tmp / "quarto")] if set(fmts) == set(FORMATS) else [(f, tmp / f"quarto-{f}") for f in fmts]
+    written: dict[str, Path] = {}
+    for fmt, out in runs:
+        cmd = [quarto, "render", str(book.root), "--output-dir", str(out)]
+        if fmt is not None:
+            cmd += ["--to", quarto_fmt[fmt]]
         proc = subprocess.run(cmd, cwd=book.root, capture_output=True, env=env, check=False)
+        what = "render" + (f" --to {quarto_fmt[fmt]}" if fmt else "")
         if proc.returncode != 0:
             msg = (proc.stderr or proc.stdout).decode("utf-8", "replace").strip()
-            raise MonitorError(f"quarto render --to {quarto_fmt[fmt]} failed:\n{msg}")
-        if fmt == "html":
-            if not (out / "index.html").is_file():
-                raise MonitorError(f"quarto render --to html wrote no index.html in {out}")
-            staged["html"] = out
-            continue
-        ext = "pdf" if fmt == "pdf" else "docx"
-        found = sorted(out.rglob(f"*.{ext}"))
-        if not found:
-            raise MonitorError(f"quarto render --to {quarto_fmt[fmt]} wrote no .{ext} in {out}")
-        dest = tmp / f"{book.output_stem}.{ext}"
-        shutil.move(str(found[0]), dest)
-        if fmt == "docx":
-            from report.render.docx import postprocess_docx
+            raise MonitorError(f"quarto {what} failed:\n{msg}")
+        for f in [fmt] if fmt is not None else list(fmts):
+            if f == "html":
+                if not (out / "index.html").is_file():
+                    raise MonitorError(f"quarto {what} wrote no index.html in {out}")
+                continue
+            found = sorted(out.glob(f"*.{f}"))
+            if not found:
+                raise MonitorError(f"quarto {what} wrote no .{f} in {out}")
+            dest = tmp / f"{book.output_stem}.{f}"
+            shutil.move(str(found[0]), dest)  # out of the HTML site's folder
+            written[f] = dest
+        if "html" in ([fmt] if fmt else fmts):
+            written["html"] = out
+    if "docx" in written:
+        from report.render.docx import postprocess_docx
 
-            postprocess_docx(dest, book.figures, draft, date=book.date, lang=book.lang)
-        staged[fmt] = dest
-    return staged
+        postprocess_docx(written["docx"], book.figures, draft, date=book.date, lang=book.lang)
+    return {f: written[f] for f in fmts}
 
 
 def _publish(staged: dict[str, Path], target: Path, output_file: str) -> dict[str, Path]:

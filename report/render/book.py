@@ -1,7 +1,7 @@
 """Assemble the Quarto book for the embedded engine.
 
 Reads ``_quarto.yml`` (``book.chapters``, ``book.appendices``, title, ...), expands the Quarto
-shortcodes of every chapter in Python (``include``, ``var``, ``meta``, ``pagebreak``) with
+shortcodes of every chapter in Python (``include``, ``blok``, ``var``, ``meta``, ``pagebreak``) with
 errors that name file, line and what is missing, and combines the chapters into one Pandoc
 markdown document in book order.
 
@@ -45,9 +45,14 @@ APPENDIX_PREFIX = "Bijlage"
 PANDOC_FROM = "markdown"
 
 
+# The project shortcode for generated blocks (_extensions/monitor/blok.lua under Quarto):
+# ``{{< blok <path in _generated/> >}}`` on a line of its own.
+BLOCK_SHORTCODE = "blok"
+GENERATED_DIR = "_generated"
+
 _SHORTCODE = re.compile(r"(\{\{\{<|\{\{<)\s*(.*?)\s*(>\}\}\}|>\}\})")
 # The shortcodes chapters may use (one list: the expander, `monitor check` and the docs use it).
-SHORTCODES = ("include", "var", "meta", "pagebreak")
+SHORTCODES = ("include", BLOCK_SHORTCODE, "var", "meta", "pagebreak")
 _FENCE = re.compile(r"^\s*(`{3,}|~{3,})")
 # ![alt](path ...) — alt may contain one level of nested brackets.
 _IMAGE = re.compile(r"(!\[(?:[^\[\]]|\[[^\[\]]*\])*\]\(\s*)(<[^>]+>|[^)\s]+)")
@@ -554,7 +559,7 @@ class _Expander:
                     chain,
                     snippet,
                     f"shortcode '{snippet}' is not closed: {other}",
-                    "write shortcodes whole on one line, like {{< include /_generated/indicatoren/x.md >}}",
+                    "write shortcodes whole on one line, like {{< blok indicatoren/x.md >}}",
                     "shortcode",
                     col + 1,
                 )
@@ -577,6 +582,20 @@ class _Expander:
             name, args = parts[0], parts[1:]
             if name == "include":
                 return self._include(args, file, where, chain, files, m.group(0), col)
+            if name == BLOCK_SHORTCODE:
+                if line.strip() != m.group(0):
+                    self._problem(
+                        where,
+                        chain,
+                        m.group(0),
+                        f"{{{{< {BLOCK_SHORTCODE} ... >}}}} must stand on a line of its own "
+                        "(it brings blocks: headings, figures, tables)",
+                        "",
+                        "shortcode",
+                        col,
+                    )
+                    return ""
+                return self._blok(args, file, where, chain, files, m.group(0), col)
             if name == "var":
                 return self._var(args, where, chain, m.group(0), col)
             if name == "meta":
@@ -649,6 +668,60 @@ class _Expander:
         _, body, skipped = _split_front_matter(content)
         body = body.rstrip("\n")
         return self.expand(body, path, new_chain, first_line=skipped + 1, files=files)
+
+    def _blok(
+        self,
+        args: list[str],
+        file: Path,
+        where: SourceRef,
+        chain: list[SourceRef],
+        files: list[str] | None,
+        text: str = "",
+        col: int = 0,
+    ) -> str:
+        """``{{< blok indicatoren/x.md >}}``: a generated block, as _extensions/monitor/blok.lua reads it."""
+        if len(args) != 1:
+            self._problem(
+                where,
+                chain,
+                text,
+                f"{BLOCK_SHORTCODE} expects one path relative to {GENERATED_DIR}/, "
+                f"e.g. {{{{< {BLOCK_SHORTCODE} indicatoren/afvalwater.md >}}}}; got {args}",
+                "",
+                "include",
+                col,
+            )
+            return ""
+        rel = args[0]
+        if rel.startswith("/") or ".." in rel or not rel.endswith(".md"):
+            self._problem(
+                where,
+                chain,
+                text,
+                f"'{rel}' must be a .md path inside {GENERATED_DIR}/ (no leading / and no ..)",
+                "",
+                "include",
+                col,
+            )
+            return ""
+        path = self.root / GENERATED_DIR / rel
+        if not path.is_file():
+            generated = sorted(
+                p.relative_to(self.root / GENERATED_DIR).as_posix()
+                for p in (self.root / GENERATED_DIR).rglob("*.md")
+            )
+            close = difflib.get_close_matches(rel, generated, n=3)
+            self._problem(
+                where,
+                chain,
+                text,
+                f"{GENERATED_DIR}/{rel} does not exist; the build stage writes it (monitor build)",
+                f"Did you mean {', '.join(close)}?" if close else "Correct the path if the build did run.",
+                "include",
+                col,
+            )
+            return ""
+        return self._include([f"/{GENERATED_DIR}/{rel}"], file, where, chain, files, text, col)
 
     def _var(
         self, args: list[str], where: SourceRef, chain: list[SourceRef], text: str = "", col: int = 0

@@ -547,6 +547,7 @@ def postprocess_docx(
 
     _merge_duplicate_ppr(body)
     _unwrap_layout_tables(body)
+    _unwrap_table_floats(body)
     _set_alt_texts(body, figures, path)
     _complete_title_page(body, path)
     _ensure_toc(doc, lang)
@@ -682,6 +683,43 @@ def _unwrap_layout_tables(body: Any) -> None:
                     ppr.insert(0, pstyle)
         parent.remove(tbl)
         for offset, child in enumerate(moved):
+            parent.insert(index + offset, child)
+
+
+def _unwrap_table_floats(body: Any) -> None:
+    """Quarto's DOCX puts each numbered table (``#tbl-``) with its caption in a one-cell table;
+    lift caption and table out of it, so the DOCX has the same native tables as the embedded
+    engine's (and its caption the table caption style). Pandoc's own output has no such wrapper.
+    """
+    for outer in body.xpath(".//w:tbl[count(./w:tr) = 1 and count(./w:tr/w:tc) = 1]"):
+        cell = outer.find(qn("w:tr")).find(qn("w:tc"))
+        children = [c for c in cell if c.tag != qn("w:tcPr")]
+        inner = [c for c in children if c.tag == qn("w:tbl")]
+        if len(inner) != 1:
+            continue
+        keep = []
+        wrapper_only = True
+        for child in children:
+            if child.tag in (qn("w:tbl"), qn("w:bookmarkStart"), qn("w:bookmarkEnd")):
+                keep.append(child)
+            elif child.tag == qn("w:p"):
+                style = child.xpath("string(./w:pPr/w:pStyle/@w:val)")
+                text = "".join(child.xpath(".//w:t/text()")).strip()
+                if "Caption" in style:
+                    child.xpath("./w:pPr/w:pStyle")[0].set(qn("w:val"), "TableCaption")
+                    keep.append(child)
+                elif text or _drawings(child):
+                    wrapper_only = False  # a real one-cell table with content of its own
+                    break
+            else:
+                wrapper_only = False
+                break
+        if not wrapper_only:
+            continue
+        parent = outer.getparent()
+        index = parent.index(outer)
+        parent.remove(outer)
+        for offset, child in enumerate(keep):
             parent.insert(index + offset, child)
 
 

@@ -20,6 +20,11 @@ All formats
   word: #monitor-kwaliteit in Typst, a coloured "●" run in DOCX, a decorative span
   (aria-hidden, coloured by monitor.css) in HTML. The word always stays: colour is never
   the only carrier of the rating.
+
+Under Quarto this filter runs at `post-quarto` (see _quarto.yml), after the shortcodes:
+only then have the {{< blok >}} shortcodes brought in the generated blocks. Quarto has by
+then made its callouts into `Callout` nodes; the `Callout` handler below gives them the
+same DOCX style and Typst box as the embedded engine (no icons, no layout tables).
 ]]
 
 local STYLE_BRON = "Bronvermelding"
@@ -97,6 +102,13 @@ local function docx_div(div)
   end
 end
 
+local function callout_kind_of(classes)
+  for _, kind in ipairs({ "warning", "caution", "important", "tip" }) do
+    if classes:includes("callout-" .. kind) then return kind end
+  end
+  return "note"
+end
+
 local function typst_wrap(name, div)
   local blocks = pandoc.Blocks({ pandoc.RawBlock("typst", "#" .. name .. "[") })
   blocks:extend(div.content)
@@ -125,11 +137,66 @@ local function png_for(src)
 end
 
 local function docx_image(img)
+  local changed = false
+  -- Quarto moves a figure's fig-alt to the image's "alt" attribute, which Pandoc's DOCX writer
+  -- does not read (quarto-cli #5514): the alt text must be the image's description.
+  local alt = img.attributes["alt"]
+  if quarto ~= nil and alt ~= nil and alt ~= "" then
+    img.caption = pandoc.Inlines(alt)
+    img.attributes["alt"] = nil
+    changed = true
+  end
   local png = png_for(img.src)
   if png then
     img.src = png
-    return img
+    changed = true
   end
+  if changed then return img end
+end
+
+-- Quarto's Callout node (quarto >= 1.3): type "note"/"warning"/..., title (inlines), content.
+local function Callout(callout)
+  if not (is_docx() or is_typst()) then return nil end
+  local kind = callout.type or "note"
+  local title = callout.title and pandoc.utils.stringify(callout.title) or ""
+  local div = pandoc.Div(callout.content, pandoc.Attr("", { "callout-" .. kind }, {}))
+  if title ~= "" then div.attributes["title"] = title end
+  if is_docx() then return docx_div(div) end
+  title = callout_title(div)
+  local open = '#monitor-callout(title: [' .. pandoc.write(pandoc.Pandoc({ pandoc.Plain(pandoc.Inlines(title)) }), "typst"):gsub("%s+$", "")
+    .. '], kind: "' .. callout_kind_of(div.classes) .. '")['
+  local blocks = pandoc.Blocks({ pandoc.RawBlock("typst", open) })
+  blocks:extend(div.content)
+  blocks:insert(pandoc.RawBlock("typst", "]"))
+  return blocks
+end
+
+-- Quarto writes chapter numbers into DOCX headings as text, "1. Inleiding", and appendices
+-- as "Bijlage A — Overzicht" (quarto-cli crossref/sections.lua, the dot is not configurable);
+-- the embedded engine writes "1 Inleiding" and "Bijlage A Overzicht". Only Quarto's headings
+-- have these. (Its HTML chapter titles come from elsewhere and keep the dash.)
+local function quarto_header(h)
+  if h.level ~= 1 or quarto == nil then return nil end
+  local c = h.content
+  if #c >= 2 and c[1].t == "Str" and c[1].text:match("^%d+$") and c[2].t == "Str" and c[2].text == ". " then
+    c[2] = pandoc.Space()
+    h.content = c
+    return h
+  end
+  -- "Bijlage", " ", "A", [" "], "—" or " —", " ", title: drop the dash (and its space)
+  for i = 3, math.min(#c, 6) do
+    local letter = c[i - 1].t == "Space" and c[i - 2] or c[i - 1]  -- a Str, in HTML a Span
+    if c[i].t == "Str" and c[i].text:gsub("%s", "") == "—" and pandoc.utils.stringify(letter):match("^%u$") then
+      c:remove(i)
+      if c[i - 1].t == "Space" and c[i].t == "Space" then c:remove(i - 1) end
+      h.content = c
+      return h
+    end
+  end
+end
+
+local function Header(h)
+  if is_docx() then return quarto_header(h) end
 end
 
 local function quality_marker(span)
@@ -179,5 +246,6 @@ end
 
 return {
   { Meta = Meta },
-  { Div = Div, Image = Image, Span = quality_marker, RawBlock = drop_comment, RawInline = drop_comment },
+  { Div = Div, Image = Image, Span = quality_marker, Callout = Callout, Header = Header,
+    RawBlock = drop_comment, RawInline = drop_comment },
 }
