@@ -159,6 +159,10 @@ class Book:
     labels: dict[str, Label]  # id -> Label, for headings (all), figures and tables
     figures: list[FigureInfo]
     markdown: str  # the combined Pandoc markdown document (with YAML metadata block)
+    # With load_book(source_anchors=True): the same document with a source anchor span at the
+    # start of every block (report.render.anchors), for the reviewers' draft DOCX.
+    anchored_markdown: str | None = None
+    anchors: Any = None  # report.render.anchors.AnchorTable
 
     @property
     def source_date_epoch(self) -> int:
@@ -363,8 +367,9 @@ def _split_front_matter(text: str) -> tuple[dict[str, Any], str, int]:
 
 
 class _Expander:
-    def __init__(self, root: Path, variables: dict[str, Any], meta: dict[str, Any]):
+    def __init__(self, root: Path, variables: dict[str, Any], meta: dict[str, Any], anchors=None):
         self.root = root
+        self.anchors = anchors  # an AnchorTable: mark every source block (reviewers' draft)
         self.variables = variables
         self.var_keys = _flat_keys(variables)
         self.var_leaves = [k for k in self.var_keys if not isinstance(_lookup(variables, k)[1], (dict, list))]
@@ -383,7 +388,12 @@ class _Expander:
         if files is not None and rel not in files:
             files.append(rel)
         out_lines: list[str] = []
-        for offset, line in enumerate(text.split("\n")):
+        lines = text.split("\n")
+        if self.anchors is not None:
+            from report.render.anchors import mark_blocks
+
+            lines = mark_blocks(lines, first_line, rel, self.anchors)
+        for offset, line in enumerate(lines):
             lineno = first_line + offset
             where = SourceRef(rel, lineno)
             out_lines.append(self._expand_line(line, file, where, chain, files, meta))
@@ -825,7 +835,7 @@ def _crossref_meta(labels: dict[str, Label]) -> dict[str, dict[str, str]]:
     return out
 
 
-def load_book(project_root: Path | str, pandoc_path: str | None = None) -> Book:
+def load_book(project_root: Path | str, pandoc_path: str | None = None, source_anchors: bool = False) -> Book:
     """Read ``_quarto.yml``, expand every chapter and return the assembled :class:`Book`.
 
     Raises :class:`MonitorError` for a missing ``_quarto.yml`` or ``book`` section, a missing
@@ -841,6 +851,12 @@ def load_book(project_root: Path | str, pandoc_path: str | None = None) -> Book:
 
     book_cfg = cfg["book"]
     expander = _Expander(root, variables, meta)
+    anchor_expander = None
+    anchored_parts: list[str] = []
+    if source_anchors:
+        from report.render.anchors import AnchorTable
+
+        anchor_expander = _Expander(root, variables, meta, anchors=AnchorTable())
     parts: list[str] = []
     kinds: list[tuple[str, str]] = []
     built: list[dict[str, Any]] = []
@@ -866,6 +882,12 @@ def load_book(project_root: Path | str, pandoc_path: str | None = None) -> Book:
         built.append({"path": path, "rel": rel_posix, "kind": kind, "markdown": text, "files": files})
         marker = f'::: {{.monitor-chapter source="{rel_posix}" chapter-kind="{kind}"}}\n:::\n'
         parts.append(marker + "\n" + text.strip("\n") + "\n")
+        if anchor_expander is not None:
+            anchored = anchor_expander.expand(body, path, [], first_line=skipped + 1, meta=fm)
+            anchored = _resolve_images(anchored, path.parent, root)
+            if fm.get("title") and not re.search(r"^#\s", text, flags=re.M):
+                anchored = f"# {fm['title']}\n\n{anchored}"
+            anchored_parts.append(marker + "\n" + anchored.strip("\n") + "\n")
 
     body = "\n".join(parts)
     ast = _run_pandoc_json(body, pandoc_path)
@@ -941,6 +963,8 @@ def load_book(project_root: Path | str, pandoc_path: str | None = None) -> Book:
         labels=numbering.labels,
         figures=numbering.figures,
         markdown=markdown,
+        anchored_markdown=f"---\n{front_yaml}---\n\n" + "\n".join(anchored_parts) if anchor_expander else None,
+        anchors=anchor_expander.anchors if anchor_expander else None,
     )
 
 

@@ -541,7 +541,10 @@ def postprocess_docx(
     when = _book_date(doc, path, draft, date)
     _headers(doc, draft, when)
     if draft is not None:
+        from report.render.docx_review import mark_draft_pages
+
         _line_numbers(doc)
+        mark_draft_pages(doc)
     _core_properties(doc, when)
 
     buf = io.BytesIO()
@@ -999,7 +1002,7 @@ def _book_date(doc: Any, path: Path, draft: dict | None, date: Any) -> _dt.date 
 
 def _draft_text(draft: dict, when: _dt.date | None) -> str:
     label = str(draft.get("label") or "CONCEPT")
-    parts = [label]
+    parts = [label] + ([str(draft["note"])] if draft.get("note") else [])
     version = draft.get("version")
     if version not in (None, ""):
         parts.append(f"versie {version}")

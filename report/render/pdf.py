@@ -42,9 +42,9 @@ def write_typst(book: Book, markdown_path: Path, typ_path: Path, draft: dict | N
         "--wrap=preserve",
     ]
     if draft:
-        parts = (draft.get("label", "CONCEPT"), draft.get("version"), draft.get("date"))
-        label = " — ".join(str(v) for v in parts if v)
-        extra += ["-M", f"monitor-draft={label}"]
+        from report.render.draft import draft_line
+
+        extra += ["-M", f"monitor-draft={draft_line(draft)}"]
     run_pandoc(book, markdown_path, "typst", typ_path, extra)
     # Pandoc centres every table; the house style sets tables flush left like the text.
     source = typ_path.read_text(encoding="utf-8")
