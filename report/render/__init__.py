@@ -138,7 +138,7 @@ def _embedded_docx(book, markdown_path: Path, tmp: Path, draft: dict | None) -> 
 
         markdown_path = markdown_path.with_name("book-anchored.md")
         markdown_path.write_text(book.anchored_markdown, encoding="utf-8")
-        anchor_args = anchor_metadata_args(book.anchors, draft)
+        anchor_args = anchor_metadata_args(book.anchors, draft, book.root)
     cover = []
     if book.demo_notice:
         # On the title page, under the title block: the data are fictitious.

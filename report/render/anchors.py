@@ -68,11 +68,17 @@ class AnchorTable:
         self.anchors.append(anchor)
         return anchor
 
-    def properties(self, report: str, version: str) -> dict[str, str]:
-        """The custom document properties that carry the table inside the draft."""
+    def properties(self, report: str, version: str, root) -> dict[str, str]:
+        """The custom document properties that carry the table inside the draft (with each
+        file's hash, so a later reader knows whether the lines still are where they were)."""
         files = sorted({a.file for a in self.anchors})
         index = {f: i for i, f in enumerate(files)}
-        payload = {"v": 1, "files": files, "a": [[a.n, index[a.file], a.start, a.end] for a in self.anchors]}
+        payload = {
+            "v": 1,
+            "files": files,
+            "hash": [file_hash(root / f) for f in files],
+            "a": [[a.n, index[a.file], a.start, a.end] for a in self.anchors],
+        }
         raw = json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
         text = base64.b64encode(zlib.compress(raw, 9)).decode("ascii")
         props = {PROP_REPORT: report, PROP_VERSION: version}
@@ -81,11 +87,26 @@ class AnchorTable:
         return props
 
 
-def decode_properties(props: dict[str, str], max_bytes: int = 20_000_000) -> dict[int, Anchor]:
-    """The anchor table from a draft's custom properties; ``ValueError`` when it is damaged."""
+def file_hash(path) -> str:
+    """Short hash of a source file's text (line endings normalised)."""
+    import hashlib
+
+    try:
+        data = path.read_bytes().replace(b"\r\n", b"\n")
+    except OSError:
+        return ""
+    return hashlib.sha256(data).hexdigest()[:16]
+
+
+def decode_properties(
+    props: dict[str, str], max_bytes: int = 20_000_000
+) -> tuple[dict[int, Anchor], dict[str, str]]:
+    """(anchors by number, file → hash at draft time) from a draft's custom properties.
+
+    ``ValueError`` when the table is damaged."""
     keys = sorted(k for k in props if k.startswith(PROP_ANCHORS))
     if not keys:
-        return {}
+        return {}, {}
     text = "".join(props[k] for k in keys)
     try:
         packed = base64.b64decode(text.encode("ascii"), validate=True)
@@ -101,7 +122,8 @@ def decode_properties(props: dict[str, str], max_bytes: int = 20_000_000) -> dic
             if not isinstance(file, str) or file.startswith("/") or ".." in file.split("/"):
                 raise ValueError(f"anchor file {file!r} is not a project-relative path")
             out[int(n)] = Anchor(int(n), file, int(start), int(end))
-        return out
+        hashes = dict(zip(files, payload.get("hash") or [""] * len(files), strict=True))
+        return out, hashes
     except (ValueError, KeyError, TypeError, IndexError, zlib.error, UnicodeError) as exc:
         raise ValueError(f"the anchor table is damaged ({exc})") from None
 

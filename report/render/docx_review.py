@@ -12,11 +12,11 @@ from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml.ns import qn
 
 
-def anchor_metadata_args(anchors, draft: dict) -> list[str]:
+def anchor_metadata_args(anchors, draft: dict, root) -> list[str]:
     """Pandoc ``-M`` arguments: Pandoc's DOCX writer puts unknown metadata fields into
     ``docProps/custom.xml``, which is where the draft carries its anchor table and version."""
     args: list[str] = []
-    for key, value in anchors.properties(draft["report"], draft["version"]).items():
+    for key, value in anchors.properties(draft["report"], draft["version"], root).items():
         args += ["-M", f"{key}={value}"]
     return args
 
