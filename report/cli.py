@@ -74,7 +74,9 @@ def render(
     fmt: list[Format] = typer.Option(None, "--format", "-f", help="pdf, docx or html (default: all three)."),
     engine: Engine = typer.Option(Engine.embedded, "--engine", help="embedded (Pandoc + Typst) or quarto."),
     draft: bool = typer.Option(
-        False, "--draft", help="PDF and DOCX for reviewers (…-concept-<version>): CONCEPT header, line numbers."
+        False,
+        "--draft",
+        help="PDF and DOCX for reviewers (…-concept-<version>): CONCEPT header, line numbers.",
     ),
     root: Path = typer.Option(None, "--root", help="Project folder (default: found from here)."),
 ) -> None:
@@ -246,13 +248,16 @@ def review_apply(
 ) -> None:
     """Tracked changes in chapter prose as a patch for git apply (files change only with --write)."""
     from report.render.book import read_project
-    from report.review.apply import plan, write as write_plan
+    from report.review.apply import plan
+    from report.review.apply import write as write_plan
     from report.review.collect import read_reviews
 
     try:
         project = _project(root)
         cfg = read_project(project.root)[0]
-        review = read_reviews(project.root, files, str(cfg["book"].get("output-file") or "monitor-drugscriminaliteit"))
+        review = read_reviews(
+            project.root, files, str(cfg["book"].get("output-file") or "monitor-drugscriminaliteit")
+        )
         result = plan(project.root, review)
         for item in result.generated:
             console.print(
@@ -261,7 +266,7 @@ def review_apply(
                 highlight=False,
                 soft_wrap=True,
             )
-        for item, why in result.skipped:
+        for _item, why in result.skipped:
             console.print(f"[yellow]Not in the patch:[/] {why}", highlight=False, soft_wrap=True)
         if out is not None:
             out.write_text(result.patch, encoding="utf-8")

@@ -96,38 +96,52 @@ def review_with_python_docx(draft: Path, out: Path) -> Path:
 
     # 1. a comment with a reply (chapter prose)
     kwal = split_run(paragraph_with(doc, "Tekst over de kwaliteit."), "Tekst over de kwaliteit.")
-    c1 = doc.add_comment(docx.text.run.Run(kwal, runs_of("Tekst over de kwaliteit.")),
-                         "Welke bronnen bedoelt u hier?", author="Anna Jansen", initials="AJ")
+    c1 = doc.add_comment(
+        docx.text.run.Run(kwal, runs_of("Tekst over de kwaliteit.")),
+        "Welke bronnen bedoelt u hier?",
+        author="Anna Jansen",
+        initials="AJ",
+    )
     # 2. a comment marked resolved
     voor = split_run(paragraph_with(doc, "Dit is het voorwoord"), "voorwoord")
-    c2 = doc.add_comment(docx.text.run.Run(voor, runs_of("Dit is het voorwoord")),
-                         "Voorwoord is akkoord.", author="Bert de Vries", initials="BV")
+    c2 = doc.add_comment(
+        docx.text.run.Run(voor, runs_of("Dit is het voorwoord")),
+        "Voorwoord is akkoord.",
+        author="Bert de Vries",
+        initials="BV",
+    )
     # 3. a comment in a table cell
     cell = split_run(paragraph_with(doc, "45.312", exact=True), "45.312")
-    doc.add_comment(docx.text.run.Run(cell, None), "Klopt dit getal voor 2024?",
-                    author="Anna Jansen", initials="AJ")
+    doc.add_comment(
+        docx.text.run.Run(cell, None), "Klopt dit getal voor 2024?", author="Anna Jansen", initials="AJ"
+    )
     # 4. a comment spanning two paragraphs (from the first paragraph to the next heading)
     first = split_run(paragraph_with(doc, "De monitor beschrijft"), "De monitor beschrijft")
     second = paragraph_with(doc, "geeft alle indicatoren")
     second_run = [r for r in second.iter(qn("w:r")) if r.find(qn("w:t")) is not None][0]
     doc.add_comment(
         [docx.text.run.Run(first, None), docx.text.run.Run(second_run, None)],
-        "Deze twee alinea's samenvoegen?", author="Carla Smit", initials="CS",
+        "Deze twee alinea's samenvoegen?",
+        author="Carla Smit",
+        initials="CS",
     )
     # 5. a comment on generated text
     gen = split_run(paragraph_with(doc, "kg cocaïne in beslag genomen"), "in beslag genomen")
-    doc.add_comment(docx.text.run.Run(gen, None), "Wordt dit elk jaar zo gemeld?",
-                    author="Carla Smit", initials="CS")
+    doc.add_comment(
+        docx.text.run.Run(gen, None), "Wordt dit elk jaar zo gemeld?", author="Carla Smit", initials="CS"
+    )
 
     # tracked changes: a replacement, an insertion and a deletion in chapter prose, a
     # replacement in generated text, a formatting change
     steeg = split_run(paragraph_with(doc, "steeg de hoeveelheid"), "steeg de hoeveelheid")
     track_replace(steeg, "nam de hoeveelheid toe", "Anna Jansen", 901)
     punt = split_run(paragraph_with(doc, "Tekst over de kwaliteit."), ".")
-    punt.addprevious(parse_xml(
-        f'<w:ins xmlns:w="{W}" w:id="903" w:author="Bert de Vries" w:date="{DATE}"><w:r>'
-        '<w:t xml:space="preserve"> van de bronnen</w:t></w:r></w:ins>'
-    ))
+    punt.addprevious(
+        parse_xml(
+            f'<w:ins xmlns:w="{W}" w:id="903" w:author="Bert de Vries" w:date="{DATE}"><w:r>'
+            '<w:t xml:space="preserve"> van de bronnen</w:t></w:r></w:ins>'
+        )
+    )
     fict = split_run(paragraph_with(doc, "fictieve demonstratiegegevens"), "fictieve ")
     track_replace(fict, None, "Bert de Vries", 904)
     tm = split_run(paragraph_with(doc, "kg cocaïne in beslag genomen"), "ten minste")
@@ -138,7 +152,12 @@ def review_with_python_docx(draft: Path, out: Path) -> Path:
         rpr = parse_xml(f'<w:rPr xmlns:w="{W}"/>')
         bold.insert(0, rpr)
     rpr.append(parse_xml(f'<w:b xmlns:w="{W}"/>'))
-    rpr.append(parse_xml(f'<w:rPrChange xmlns:w="{W}" w:id="908" w:author="Anna Jansen" w:date="{DATE}"><w:rPr/></w:rPrChange>'))
+    rpr.append(
+        parse_xml(
+            f'<w:rPrChange xmlns:w="{W}" w:id="908" w:author="Anna Jansen" w:date="{DATE}">'
+            "<w:rPr/></w:rPrChange>"
+        )
+    )
 
     # reply and resolved state, as Word writes them (python-docx has no API for these)
     comments_part = doc.part._comments_part
@@ -149,8 +168,9 @@ def review_with_python_docx(draft: Path, out: Path) -> Path:
         c.findall(qn("w:p"))[-1].set(f"{{{W14}}}paraId", pid)
         ids[c.get(qn("w:id"))] = pid
     reply = parse_xml(
-        f'<w:comment xmlns:w="{W}" xmlns:w14="{W14}" w:id="99" w:author="Bert de Vries" w:date="{DATE}" w:initials="BV">'
-        f'<w:p w14:paraId="1000FFFF"><w:r><w:t>De politiecijfers en die van de Douane.</w:t></w:r></w:p></w:comment>'
+        f'<w:comment xmlns:w="{W}" xmlns:w14="{W14}" w:id="99" w:author="Bert de Vries" '
+        f'w:date="{DATE}" w:initials="BV"><w:p w14:paraId="1000FFFF"><w:r>'
+        "<w:t>De politiecijfers en die van de Douane.</w:t></w:r></w:p></w:comment>"
     )
     root.append(reply)
     ext = (
@@ -176,3 +196,96 @@ def review_with_python_docx(draft: Path, out: Path) -> Path:
     end.addnext(parse_xml(f'<w:commentRangeEnd xmlns:w="{W}" w:id="99"/>'))
     doc.save(str(out))
     return out
+
+
+LO_DATE = "2025-07-03T09:00:00"
+
+
+def soffice_convert(src: Path, fmt: str, outdir: Path) -> Path:
+    profile = outdir / "lo-profile"
+    subprocess.run(
+        [
+            shutil.which("soffice") or "soffice",
+            "--headless",
+            f"-env:UserInstallation=file://{profile}",
+            "--convert-to",
+            fmt,
+            "--outdir",
+            str(outdir),
+            str(src),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=180,
+    )
+    out = outdir / f"{src.stem}.{fmt.split(':')[0]}"
+    assert out.is_file(), f"LibreOffice wrote no {out}"
+    return out
+
+
+def _annotation(name: str, author: str, text: str, resolved: bool = False) -> str:
+    return (
+        f'<office:annotation office:name="{name}" loext:resolved="{"true" if resolved else "false"}">'
+        f"<dc:creator>{author}</dc:creator><dc:date>{LO_DATE}</dc:date>"
+        f"<text:p>{text}</text:p></office:annotation>"
+    )
+
+
+def review_with_libreoffice(draft: Path, workdir: Path) -> Path:
+    """Annotations (one resolved) and tracked changes written by LibreOffice into a DOCX."""
+    workdir.mkdir(parents=True, exist_ok=True)
+    src = workdir / "lo-draft.docx"
+    shutil.copyfile(draft, src)
+    fodt = soffice_convert(src, "fodt", workdir)
+    xml = fodt.read_text(encoding="utf-8")
+
+    def sub(old: str, new: str) -> None:
+        nonlocal xml
+        assert xml.count(old) == 1, (old, xml.count(old))
+        xml = xml.replace(old, new)
+
+    # a comment on chapter prose, a resolved one, and one on generated text
+    sub(
+        "Tekst over de kwaliteit.",
+        _annotation("lo1", "Dirk Visser", "Noem hier de bronnen.")
+        + 'Tekst over de kwaliteit.<office:annotation-end office:name="lo1"/>',
+    )
+    sub(
+        "Dit is het voorwoord",
+        _annotation("lo2", "Dirk Visser", "Voorwoord gelezen.", resolved=True)
+        + 'Dit is het voorwoord<office:annotation-end office:name="lo2"/>',
+    )
+    # tracked changes: "Tekst" replaced by "Uitleg" (chapter), "werd" → "is" (generated)
+    regions = (
+        '<text:tracked-changes text:track-changes="true">'
+        + "".join(
+            f'<text:changed-region xml:id="{cid}" text:id="{cid}"><text:{kind}><office:change-info>'
+            f"<dc:creator>Dirk Visser</dc:creator><dc:date>{LO_DATE}</dc:date></office:change-info>"
+            + (f"<text:p>{old}</text:p>" if kind == "deletion" else "")
+            + f"</text:{kind}></text:changed-region>"
+            for cid, kind, old in (
+                ("ct1", "deletion", "Tekst"),
+                ("ct2", "insertion", ""),
+                ("ct3", "deletion", "werd"),
+                ("ct4", "insertion", ""),
+            )
+        )
+        + "</text:tracked-changes>"
+    )
+    xml = xml.replace('<text:tracked-changes text:track-changes="false"/>', "")
+    i = xml.index("<office:text")
+    j = xml.index(">", i) + 1
+    xml = xml[:j] + regions + xml[j:]
+    sub(
+        "Tekst over de kwaliteit.<office:annotation-end",
+        '<text:change text:change-id="ct1"/><text:change-start text:change-id="ct2"/>Uitleg'
+        '<text:change-end text:change-id="ct2"/> over de kwaliteit.<office:annotation-end',
+    )
+    sub(
+        " werd ten minste",
+        ' <text:change text:change-id="ct3"/><text:change-start text:change-id="ct4"/>is'
+        '<text:change-end text:change-id="ct4"/> ten minste',
+    )
+    reviewed_fodt = workdir / "lo-reviewed.fodt"
+    reviewed_fodt.write_text(xml, encoding="utf-8")
+    return soffice_convert(reviewed_fodt, "docx:MS Word 2007 XML", workdir)

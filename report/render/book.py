@@ -963,7 +963,9 @@ def load_book(project_root: Path | str, pandoc_path: str | None = None, source_a
         labels=numbering.labels,
         figures=numbering.figures,
         markdown=markdown,
-        anchored_markdown=f"---\n{front_yaml}---\n\n" + "\n".join(anchored_parts) if anchor_expander else None,
+        anchored_markdown=f"---\n{front_yaml}---\n\n" + "\n".join(anchored_parts)
+        if anchor_expander
+        else None,
         anchors=anchor_expander.anchors if anchor_expander else None,
     )
 

@@ -64,11 +64,13 @@ def plan(root: Path, review: Review) -> Plan:
         block = "\n".join(lines[first - 1 : last])
         span = find_fragment(block, item.left, item.old, item.right)
         if span is None:
-            skipped.append((
-                item,
-                f"{loc.file}:{first}–{last}: the text around the change was not found as written in the "
-                "source (markup, a cross reference or a {{< var >}} number); change it by hand",
-            ))
+            skipped.append(
+                (
+                    item,
+                    f"{loc.file}:{first}–{last}: the text around the change was not found as written in the "
+                    "source (markup, a cross reference or a {{< var >}} number); change it by hand",
+                )
+            )
             continue
         edits.append(Edit(item, loc.file, offset + span[0], offset + span[1], item.new))
     new_texts: dict[str, str] = {}

@@ -111,8 +111,13 @@ def read_reviews(root: Path, files: list[Path | str], report: str) -> Review:
     order = {"comment": 0, "replacement": 1, "deletion": 2, "insertion": 3, "formatting": 4}
     items = sorted(
         merged.values(),
-        key=lambda i: (i.location.chapter, i.location.line if not i.location.generated else 0,
-                       i.location.file, i.location.line, order[i.kind]),
+        key=lambda i: (
+            i.location.chapter,
+            i.location.line if not i.location.generated else 0,
+            i.location.file,
+            i.location.line,
+            order[i.kind],
+        ),
     )
     return Review(items, [Path(f) for f in files], versions, list(dict.fromkeys(warnings)))
 
@@ -138,15 +143,25 @@ def _items(doc: ReviewedDocx, ex: Extracted, locator: Locator) -> list[Item]:
             return None
         p = ex.paragraphs[pi]
         anchor = doc.anchors.get(p.anchor) if p.anchor is not None else None
+        if anchor is not None and not p.own_anchor and not p.in_table:
+            anchor = _lost_bookmark(doc, ex, pi, anchor, locator)
         if anchor is None:
-            return Location("(zonder bron)", 0, 0, "(zonder bron)", confidence=0.0,
-                            note="before the first anchored paragraph (title page or table of contents)")
+            return Location(
+                "(zonder bron)",
+                0,
+                0,
+                "(zonder bron)",
+                confidence=0.0,
+                note="before the first anchored paragraph (title page or table of contents)",
+            )
         return locator.locate(anchor, doc.hashes.get(anchor.file, ""), chapters[pi], fragment, p.old_text)
 
     for c in ex.comments:
         loc = where(c.start_para, c.anchored_first)
         if loc is None:
-            loc = Location("(zonder bron)", 0, 0, "(zonder bron)", confidence=0.0, note="comment without a place")
+            loc = Location(
+                "(zonder bron)", 0, 0, "(zonder bron)", confidence=0.0, note="comment without a place"
+            )
         if c.end_para is not None and c.end_para != c.start_para:
             end = where(c.end_para, "")
             if end is not None and end.file == loc.file:
@@ -190,6 +205,26 @@ def _items(doc: ReviewedDocx, ex: Extracted, locator: Locator) -> list[Item]:
     return items
 
 
+def _lost_bookmark(doc: ReviewedDocx, ex: Extracted, pi: int, anchor, locator: Locator):
+    """A paragraph without its own bookmark (an editor may drop one, as LibreOffice does when
+    a paragraph starts with a tracked change): the anchor before it, or the next one if no
+    paragraph holds that and its source text is more like this paragraph."""
+    import difflib
+
+    from report.review.locate import _plain
+
+    nxt = doc.anchors.get(anchor.n + 1)
+    if nxt is None or any(p.own_anchor and p.anchor == nxt.n for p in ex.paragraphs):
+        return anchor
+    text = _plain(ex.paragraphs[pi].old_text)
+
+    def score(a) -> float:
+        lines = locator.lines(a.file) or []
+        return difflib.SequenceMatcher(None, text, _plain(" ".join(lines[a.start - 1 : a.end]))).ratio()
+
+    return nxt if score(nxt) > score(anchor) else anchor
+
+
 def _flatten(c: Comment) -> list[Comment]:
     out = []
     for r in c.replies:
@@ -222,9 +257,27 @@ def _todo(item: Item) -> str:
 
 
 CSV_COLUMNS = [
-    "chapter", "file", "line", "line_end", "kind", "reviewers", "date", "text", "replies", "resolved",
-    "anchored_text", "old", "new", "heading_path", "generated", "template", "indicator", "confidence",
-    "note", "copies", "draft_version",
+    "chapter",
+    "file",
+    "line",
+    "line_end",
+    "kind",
+    "reviewers",
+    "date",
+    "text",
+    "replies",
+    "resolved",
+    "anchored_text",
+    "old",
+    "new",
+    "heading_path",
+    "generated",
+    "template",
+    "indicator",
+    "confidence",
+    "note",
+    "copies",
+    "draft_version",
 ]
 
 
@@ -234,13 +287,31 @@ def to_csv(review: Review) -> str:
     w.writerow(CSV_COLUMNS)
     for i in review.items:
         loc = i.location
-        w.writerow([
-            loc.chapter, loc.file, loc.line, loc.line_end, i.kind, "; ".join(i.authors), i.date, i.text,
-            " | ".join(f"{'; '.join(r.authors)} ({r.date}): {r.text}" for r in i.replies),
-            "ja" if i.resolved else "nee", i.anchored, i.old, i.new, " > ".join(i.headings),
-            "ja" if loc.generated else "nee", loc.template, loc.indicator, f"{loc.confidence:.2f}",
-            _todo(i), "; ".join(i.copies), i.version,
-        ])
+        w.writerow(
+            [
+                loc.chapter,
+                loc.file,
+                loc.line,
+                loc.line_end,
+                i.kind,
+                "; ".join(i.authors),
+                i.date,
+                i.text,
+                " | ".join(f"{'; '.join(r.authors)} ({r.date}): {r.text}" for r in i.replies),
+                "ja" if i.resolved else "nee",
+                i.anchored,
+                i.old,
+                i.new,
+                " > ".join(i.headings),
+                "ja" if loc.generated else "nee",
+                loc.template,
+                loc.indicator,
+                f"{loc.confidence:.2f}",
+                _todo(i),
+                "; ".join(i.copies),
+                i.version,
+            ]
+        )
     return buf.getvalue()
 
 
@@ -255,7 +326,8 @@ def to_markdown(review: Review) -> str:
     out = [
         "# Reacties van de reviewers",
         "",
-        f"Gelezen: {', '.join(f.name for f in review.files)} (conceptversie {', '.join(sorted(set(review.versions)))}).",
+        f"Gelezen: {', '.join(f.name for f in review.files)} "
+        f"(conceptversie {', '.join(sorted(set(review.versions)))}).",
         f"{sum(i.kind == 'comment' for i in review.items)} opmerkingen, "
         f"{sum(i.kind != 'comment' for i in review.items)} wijzigingen.",
         "",
@@ -293,12 +365,16 @@ def to_html(review: Review, out_dir: Path, root: Path) -> str:
 
     rows = []
     for chapter, items in _grouped(review):
-        rows.append(f"<h2>{html.escape(chapter)}</h2>\n<table>\n<thead><tr><th>Waar</th><th>Soort</th>"
-                    "<th>Wie</th><th>Bij de tekst</th><th>Opmerking of wijziging</th><th>Let op</th></tr></thead>\n<tbody>")
+        rows.append(
+            f"<h2>{html.escape(chapter)}</h2>\n<table>\n<thead><tr><th>Waar</th><th>Soort</th>"
+            "<th>Wie</th><th>Bij de tekst</th><th>Opmerking of wijziging</th><th>Let op</th></tr>"
+            "</thead>\n<tbody>"
+        )
         for i in items:
             replies = "".join(
                 f"<li><strong>{html.escape(', '.join(r.authors))}</strong> ({html.escape(r.date)}): "
-                f"{html.escape(r.text)}</li>" for r in i.replies
+                f"{html.escape(r.text)}</li>"
+                for r in i.replies
             )
             what = html.escape(_what(i)) + (f"<ul>{replies}</ul>" if replies else "")
             kind = KIND_NL[i.kind] + (" (opgelost)" if i.resolved else "")
@@ -311,7 +387,8 @@ def to_html(review: Review, out_dir: Path, root: Path) -> str:
         rows.append("</tbody></table>")
     return (
         '<!DOCTYPE html>\n<html lang="nl"><head><meta charset="utf-8">'
-        '<meta http-equiv="Content-Security-Policy" content="default-src \'none\'; style-src \'unsafe-inline\'">'
+        '<meta http-equiv="Content-Security-Policy" '
+        "content=\"default-src 'none'; style-src 'unsafe-inline'\">"
         "<title>Reacties van de reviewers</title><style>"
         "body{font-family:sans-serif;margin:2em;max-width:80em}table{border-collapse:collapse;width:100%}"
         "td,th{border-bottom:1px solid #ccc;padding:.3em;text-align:left;vertical-align:top}"

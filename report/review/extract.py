@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from lxml import etree
 
 from report.render.anchors import ANCHOR_PREFIX
-from report.review.package import NS, W, ReviewedDocx
+from report.review.package import NS, ReviewedDocx
 
 
 def _q(tag: str) -> str:
@@ -37,6 +37,7 @@ class Paragraph:
     headings: list[str]
     style: str
     in_table: bool
+    own_anchor: bool = False  # the bookmark is in this paragraph (else: inherited from before)
     segments: list[tuple[str, str, dict]] = field(default_factory=list)  # (normal|ins|del, text, info)
 
     @property
@@ -131,8 +132,9 @@ def extract(doc: ReviewedDocx) -> Extracted:
                 name = el.get(_NAME) or ""
                 if name.startswith(ANCHOR_PREFIX) and name[len(ANCHOR_PREFIX) :].isdigit():
                     last_anchor = int(name[len(ANCHOR_PREFIX) :])
-                    if para is not None and (para.anchor is None or not para.segments):
+                    if para is not None and (not para.own_anchor or not para.segments):
                         para.anchor = last_anchor
+                        para.own_anchor = True
             elif tag in (_INS, _DEL, _MOVETO, _MOVEFROM) and el.getparent().tag != _RPR:
                 kind = "ins" if tag in (_INS, _MOVETO) else "del"
                 change_stack.append((kind, {"author": el.get(_AUTHOR, ""), "date": el.get(_DATE, "")}))
@@ -165,7 +167,9 @@ def extract(doc: ReviewedDocx) -> Extracted:
                 else:
                     text = "".join(el.getparent().getparent().xpath(".//w:t/text()", namespaces=NS))
                 format_changes.append(
-                    Change("formatting", el.get(_AUTHOR, ""), el.get(_DATE, ""), para.index, text, text, "", "")
+                    Change(
+                        "formatting", el.get(_AUTHOR, ""), el.get(_DATE, ""), para.index, text, text, "", ""
+                    )
                 )
         else:
             if tag in (_INS, _DEL, _MOVETO, _MOVEFROM) and el.getparent().tag != _RPR and change_stack:
@@ -247,6 +251,8 @@ def _group_changes(paragraphs: list[Paragraph]) -> list[Change]:
             kind = "replacement" if old and new else ("insertion" if new else "deletion")
             info = group[0][2]
             if old or new:
-                out.append(Change(kind, info.get("author", ""), info.get("date", ""), p.index, old, new, left, right))
+                out.append(
+                    Change(kind, info.get("author", ""), info.get("date", ""), p.index, old, new, left, right)
+                )
             i = j
     return out

@@ -68,7 +68,15 @@ def templates_for(root: Path, generated_file: str) -> tuple[str, str]:
     return ", ".join(found) or "chapters/sjablonen/", indicator
 
 
-_QUOTES = {"’": "['’]", "‘": "['‘]", "“": '["“]', "”": '["”]', "–": "(?:–|--)", "—": "(?:—|---)", "…": r"(?:…|\.\.\.)"}
+_QUOTES = {
+    "’": "['’]",
+    "‘": "['‘]",
+    "“": '["“]',
+    "”": '["”]',
+    "–": "(?:–|--)",
+    "—": "(?:—|---)",
+    "…": r"(?:…|\.\.\.)",
+}
 
 
 def flexible(text: str) -> str:
@@ -126,7 +134,9 @@ class Locator:
         rel = anchor.file
         generated = rel.startswith(GENERATED)
         template, indicator = templates_for(self.root, rel) if generated else ("", "")
-        loc = Location(rel, anchor.start, anchor.end, chapter if generated else rel, generated, template, indicator)
+        loc = Location(
+            rel, anchor.start, anchor.end, chapter if generated else rel, generated, template, indicator
+        )
         loc.block = (anchor.start, anchor.end)
         lines = self.lines(rel)
         if lines is None:
@@ -158,7 +168,9 @@ class Locator:
         if span is not None:
             loc.line = line_of(block, span[0], start)
             loc.line_end = line_of(block, span[1], start)
-        loc.note = f"{rel} changed since the draft: matched at {ratio:.0%} (draft lines {anchor.start}–{anchor.end})"
+        loc.note = (
+            f"{rel} changed since the draft: matched at {ratio:.0%} (draft lines {anchor.start}–{anchor.end})"
+        )
         return loc
 
 

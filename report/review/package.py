@@ -118,7 +118,9 @@ def open_reviewed(path: Path | str, report: str) -> ReviewedDocx:
             "'monitor render --draft' and the copies reviewers send back",
         )
     if found_report != report:
-        raise _refuse(path, f"this is a draft of another report ('{found_report}'); this project makes '{report}'")
+        raise _refuse(
+            path, f"this is a draft of another report ('{found_report}'); this project makes '{report}'"
+        )
     if not _VERSION.match(version):
         raise _refuse(path, f"unknown draft version '{version}' (expected <editie>-<8 hex digits>)")
     try:
@@ -132,12 +134,15 @@ def open_reviewed(path: Path | str, report: str) -> ReviewedDocx:
 
 def _check_package(path: Path, zf: zipfile.ZipFile, infos: list[zipfile.ZipInfo]) -> None:
     if len(infos) > MAX_ENTRIES:
-        raise _refuse(path, f"the package has {len(infos)} entries; a DOCX has at most {MAX_ENTRIES} (zip bomb?)")
+        raise _refuse(
+            path, f"the package has {len(infos)} entries; a DOCX has at most {MAX_ENTRIES} (zip bomb?)"
+        )
     total = sum(i.file_size for i in infos)
     if total > MAX_TOTAL_UNCOMPRESSED:
         raise _refuse(
             path,
-            f"the package unpacks to {total // 1_000_000} MB; at most {MAX_TOTAL_UNCOMPRESSED // 1_000_000} MB "
+            f"the package unpacks to {total // 1_000_000} MB; "
+            f"at most {MAX_TOTAL_UNCOMPRESSED // 1_000_000} MB "
             "(zip bomb?)",
         )
     for info in infos:
@@ -204,7 +209,11 @@ def _image_pixels(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> int | None:
 def _read_xml(path: Path, zf: zipfile.ZipFile, name: str) -> etree._Element:
     info = zf.getinfo(name)
     if info.file_size > MAX_XML_PART:
-        raise _refuse(path, f"part {name} is {info.file_size // 1_000_000} MB unpacked; at most {MAX_XML_PART // 1_000_000} MB")
+        raise _refuse(
+            path,
+            f"part {name} is {info.file_size // 1_000_000} MB unpacked; "
+            f"at most {MAX_XML_PART // 1_000_000} MB",
+        )
     try:
         with zf.open(info) as fh:
             data = fh.read(MAX_XML_PART + 1)  # a lying header cannot make this read more
