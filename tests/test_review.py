@@ -29,10 +29,40 @@ FIXTURE = Path(__file__).parent / "fixtures" / "mini_book"
 REPORT = "mini-monitor"
 
 
+# Nine columns with the longest words of the real report's Samenhang tables (each word only
+# here, so a broken one is seen in the PDF text).
+_ROWS = [
+    ["Nr.", "Indicator", "Maat", "Markt", "Jaar", "Waarde", "Vorig jaar", "Waarde vorig jaar", "Verandering"],
+    ["---:", "---", "---", "---", "---:", "---:", "---:", "---:", "---"],
+    ["9", "Straatprijzen/consumentenprijzen", "laatstejaarsgebruik onder volwassenen (%)", "cannabis",
+     "2024", "19.380*", "2023", "18.510", "vrijwel gelijk"],
+    ["14", "Drugsafvaldumpingen en hennepkwekerijen", "aantal drugsafvaldumpingen", "synthetische",
+     "2024", "3.947*", "2023", "4.871", "-19%"],
+]  # fmt: skip
+WIDE_TABLE = (
+    "\nZie @tbl-breed voor de brede tabel.\n\n"
+    + "\n".join("| " + " | ".join(r) + " |" for r in _ROWS)
+    + "\n\n: Een brede tabel {#tbl-breed}\n"
+)
+WIDE_WORDS = [
+    "Straatprijzen/",
+    "consumentenprijzen",
+    "laatstejaarsgebruik",
+    "volwassenen",
+    "Drugsafvaldumpingen",
+    "drugsafvaldumpingen",
+    "hennepkwekerijen",
+    "synthetische",
+    "Verandering",
+]
+
+
 @pytest.fixture(scope="module")
 def draft(tmp_path_factory):
     base = tmp_path_factory.mktemp("review")
     root = Path(shutil.copytree(FIXTURE, base / "mini_book"))
+    appendix = root / "chapters" / "a-overzicht.qmd"
+    appendix.write_text(appendix.read_text(encoding="utf-8") + WIDE_TABLE, encoding="utf-8")
     final = render(root, formats=("docx",))["docx"]
     final_bytes = final.read_bytes()
     outputs = render(root, formats=("pdf", "docx"), draft=True)
@@ -99,10 +129,15 @@ def test_every_pdf_page_has_concept_version_date_and_a_page_number(draft):
     assert numbers[:2] == [1, 2], body
 
 
-def test_docx_draft_pages_through_libreoffice(draft):
+@pytest.fixture(scope="module")
+def draft_via_libreoffice(draft) -> Path:
     out = draft["base"] / "lo-pdf"
     out.mkdir()
-    pdf = soffice_convert(draft["docx"], "pdf", out)
+    return soffice_convert(draft["docx"], "pdf", out)
+
+
+def test_docx_draft_pages_through_libreoffice(draft, draft_via_libreoffice):
+    pdf = draft_via_libreoffice
     version = draft["docx"].stem.split("-concept-")[1]
     pages = pdf_pages(pdf)
     assert len(pages) >= 4
@@ -134,6 +169,58 @@ def test_every_body_paragraph_carries_a_source_anchor(draft):
         for name in z.namelist():
             if name.endswith(".xml"):
                 assert str(draft["root"]) not in z.read(name).decode("utf-8"), name  # no machine paths
+
+
+# --- DOCX as Word users expect: tables, captions, references --------------------------------
+
+
+def test_tables_are_sized_to_their_content(draft):
+    import docx
+    from docx.oxml.ns import qn
+
+    doc = docx.Document(str(draft["final"]))
+    text_width = 11906 - 2 * 1417
+    for table in doc.tables:
+        tbl = table._tbl
+        assert tbl.find(f"{qn('w:tblPr')}/{qn('w:tblLayout')}").get(qn("w:type")) == "fixed"
+        widths = [int(g.get(qn("w:w"))) for g in tbl.iter(qn("w:gridCol"))]
+        assert sum(widths) <= text_width
+        first = tbl.find(qn("w:tr"))
+        assert first.find(f"{qn('w:trPr')}/{qn('w:tblHeader')}") is not None  # header row repeats
+    wide = next(t for t in doc.tables if "Verandering" in t.rows[0].cells[-1].text)._tbl
+    widths = [int(g.get(qn("w:w"))) for g in wide.iter(qn("w:gridCol"))]
+    assert len(set(widths)) > 3, widths  # not nine equal columns
+    assert widths[1] == max(widths) and widths[0] < widths[4] * 1.2  # labels wide, "Nr." narrow
+
+
+def test_no_table_breaks_a_word_in_libreoffice(draft, draft_via_libreoffice):
+    text = subprocess.run(
+        ["pdftotext", "-layout", str(draft_via_libreoffice), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    tokens = set(text.split())
+    for word in WIDE_WORDS:
+        assert word in tokens or any(t.startswith(word) for t in tokens), (word, text[-3000:])
+
+
+def test_captions_have_seq_fields_and_references_are_ref_fields(draft, draft_via_libreoffice):
+    with zipfile.ZipFile(draft["final"]) as z:
+        xml = z.read("word/document.xml").decode("utf-8")
+    instructions = re.findall(r"<w:instrText[^>]*>([^<]*)</w:instrText>", xml)
+    assert " SEQ Figuur \\* ARABIC \\s 1 \\r 1 " in instructions
+    assert sum("SEQ Tabel" in i for i in instructions) == 3  # 2.1, A.1, A.2
+    assert (
+        " REF _Ref_tbl_breed \\h " in instructions
+        and " REF _Ref_fig_inbeslagnames_nl_kg \\h " in instructions
+    )
+    assert 'w:name="_Ref_tbl_breed"' in xml and 'w:anchor="tbl-breed"' not in xml
+    # LibreOffice recomputes the SEQ fields: the numbers stay those of the PDF
+    text = " ".join(
+        subprocess.run(
+            ["pdftotext", str(draft_via_libreoffice), "-"], capture_output=True, text=True
+        ).stdout.split()
+    )
+    assert "Tabel A.2: Een brede tabel" in text and "Zie Tabel A.2 voor de brede tabel" in text
+    assert "Tabel A.1: Indicatoren" in text and "Figuur 2.1: Inbeslagnames" in text
 
 
 # --- collect ----------------------------------------------------------------------------------

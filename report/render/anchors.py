@@ -131,9 +131,10 @@ def decode_properties(
 def mark_blocks(lines: list[str], first_line: int, file: str, table: AnchorTable) -> list[str]:
     """Return ``lines`` with an empty span ``[]{#src_N}`` at the start of every source block.
 
-    Left alone: code and raw blocks, HTML comments, fenced-div lines, figures (an image alone
-    in its paragraph must stay alone to remain a figure), table separator and caption lines,
-    and include/pagebreak shortcodes (the included file is anchored itself).
+    Figures and table captions get the span inside their caption (an image alone in its
+    paragraph must stay alone to remain a figure). Left alone: code and raw blocks, HTML
+    comments, fenced-div lines, table separator lines, and include/pagebreak shortcodes (the
+    included file is anchored itself).
     """
     out: list[str] = []
     fence: str | None = None
@@ -162,13 +163,19 @@ def mark_blocks(lines: list[str], first_line: int, file: str, table: AnchorTable
             in_comment = "-->" not in stripped
             out.append(line)
             continue
+        if _IMAGE_ONLY.match(line) or (_CAPTION.match(line) and current is None):
+            # a figure or table caption: the anchor goes inside the caption (the figure's
+            # image stays alone in its paragraph)
+            at = line.index("![") + 2 if _IMAGE_ONLY.match(line) else line.index(":") + 2
+            anchor = table.add(file, lineno)
+            out.append(line[:at] + f"[]{{#{anchor.name}}}" + line[at:])
+            current = None
+            continue
         if (
             not stripped
             or _DIV_FENCE.match(line)
             or _ONLY_SHORTCODE.match(line)
-            or _IMAGE_ONLY.match(line)
             or _TABLE_SEPARATOR.match(line)
-            or (_CAPTION.match(line) and current is None)
         ):
             current = None
             out.append(line)

@@ -537,6 +537,10 @@ def postprocess_docx(
     _merge_duplicate_ppr(body)
     _unwrap_layout_tables(body)
     _set_alt_texts(body, figures, path)
+    from report.render.docx_fields import complete_fields
+
+    # table text is body size: the "Compact" paragraph style (from Normal) outranks the table style
+    complete_fields(doc, A4_W - 2 * MARGIN.twips, BODY_PT)  # table widths, SEQ and REF fields
     _ensure_toc(doc, lang)
     when = _book_date(doc, path, draft, date)
     _headers(doc, draft, when)

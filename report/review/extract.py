@@ -139,7 +139,7 @@ def extract(doc: ReviewedDocx) -> Extracted:
                 kind = "ins" if tag in (_INS, _MOVETO) else "del"
                 change_stack.append((kind, {"author": el.get(_AUTHOR, ""), "date": el.get(_DATE, "")}))
             elif tag in (_T, _DELTEXT):
-                add_text(el.text or "")
+                add_text((el.text or "").replace("\u200b", ""))  # the draft's break hints in tables
             elif tag in (_TAB, _BR) and el.getparent().tag != _q("w:tabs"):
                 add_text(" ")
             elif tag == _CSTART:
