@@ -41,6 +41,8 @@ _FOOTNOTE = re.compile(r"^(\[\^[^\]]+\]:\s*)")
 _TABLE_ROW = re.compile(r"^(\s*\|\s*)")
 _CAPTION = re.compile(r"^\s*:\s")
 _DIV_FENCE = re.compile(r"^\s*:::")
+_GRID = re.compile(r"^\s*\+[-=:]")
+_CODE = re.compile(r"^(    |\t)")
 
 
 @dataclasses.dataclass
@@ -139,6 +141,7 @@ def mark_blocks(lines: list[str], first_line: int, file: str, table: AnchorTable
     out: list[str] = []
     fence: str | None = None
     in_comment = False
+    verbatim = False  # a grid table, raw HTML or indented code block: no spans until a blank line
     current: Anchor | None = None  # the block the previous line belongs to
     for offset, line in enumerate(lines):
         lineno = first_line + offset
@@ -161,6 +164,15 @@ def mark_blocks(lines: list[str], first_line: int, file: str, table: AnchorTable
             continue
         if stripped.startswith("<!--"):
             in_comment = "-->" not in stripped
+            out.append(line)
+            continue
+        if verbatim and stripped:
+            out.append(line)
+            continue
+        verbatim = False
+        raw_html = stripped.startswith("<") and not stripped.startswith("<http")
+        if current is None and (_GRID.match(line) or raw_html or _CODE.match(line)):
+            verbatim = True  # text that a span would change (alignment, raw markup, code)
             out.append(line)
             continue
         if _IMAGE_ONLY.match(line) or (_CAPTION.match(line) and current is None):
