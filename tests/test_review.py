@@ -20,6 +20,7 @@ from pathlib import Path
 import pytest
 from review_docs import review_with_libreoffice, review_with_python_docx, soffice_convert
 
+from report.errors import MonitorError
 from report.render import render
 from report.review.apply import plan
 from report.review.collect import collect, read_reviews
@@ -101,6 +102,15 @@ def test_draft_has_its_own_names_and_leaves_the_final_alone(draft):
     assert draft["pdf"].name == f"{REPORT}-2025-concept-{version}.pdf"
     assert draft["final"].exists() and draft["final"].read_bytes() == draft["final_bytes"]
     assert not (draft["root"] / "_book" / f"{REPORT}-2025.pdf").exists()  # the draft wrote no final PDF
+    with pytest.raises(MonitorError, match="no draft mode"):
+        render(draft["root"], formats=("html",), draft=True)
+
+
+def test_a_final_render_keeps_the_drafts(draft, tmp_path):
+    book = tmp_path / "book"
+    shutil.copytree(draft["root"] / "_book", book)
+    render(draft["root"], formats=("docx",), out_dir=book)
+    assert (book / draft["docx"].name).read_bytes() == draft["docx"].read_bytes()
 
 
 def test_draft_version_changes_with_the_registry_data(draft, tmp_path):
