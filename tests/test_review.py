@@ -651,3 +651,20 @@ def test_zip_headers_that_lie_cannot_blow_up_memory(draft, tmp_path):
         open_reviewed(path, REPORT)
     assert time.perf_counter() - t0 < 5
     assert str(exc.value).startswith("lies.docx: part word/document.xml cannot be read"), str(exc.value)
+
+
+def test_hostile_comment_text_stays_text_in_every_overview(draft, tmp_path):
+    hostile = tmp_path / "hostile.docx"
+    payload = "=HYPERLINK(&quot;http://x&quot;)&lt;script&gt;alert(1)&lt;/script&gt;"
+    with zipfile.ZipFile(draft["reviewed"]) as src, zipfile.ZipFile(hostile, "w") as dst:
+        for info in src.infolist():
+            data = src.read(info.filename)
+            if info.filename == "word/comments.xml":
+                data = data.replace(b"Klopt dit getal voor 2024?", payload.encode())
+            dst.writestr(info, data)
+    collect(draft["root"], [hostile], tmp_path / "o")
+    csv_text = (tmp_path / "o" / "review.csv").read_text(encoding="utf-8")
+    assert "'=HYPERLINK(" in csv_text and ",=HYPERLINK(" not in csv_text
+    for name in ("review.md", "review.html"):
+        text = (tmp_path / "o" / name).read_text(encoding="utf-8")
+        assert "<script>" not in text and "&lt;script&gt;" in text, name

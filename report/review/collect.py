@@ -281,6 +281,13 @@ CSV_COLUMNS = [
 ]
 
 
+def _cell(value: object) -> object:
+    """A reviewer's text as a spreadsheet cell, never a formula (=, +, -, @ open one in Excel)."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
 def to_csv(review: Review) -> str:
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
@@ -288,7 +295,8 @@ def to_csv(review: Review) -> str:
     for i in review.items:
         loc = i.location
         w.writerow(
-            [
+            _cell(v)
+            for v in [
                 loc.chapter,
                 loc.file,
                 loc.line,
@@ -322,6 +330,11 @@ def _grouped(review: Review) -> list[tuple[str, list[Item]]]:
     return list(groups.items())
 
 
+def _md(text: str) -> str:
+    """Reviewers' text in the Markdown overview: no raw HTML gets through."""
+    return html.escape(" ".join(str(text).split()), quote=False)
+
+
 def to_markdown(review: Review) -> str:
     out = [
         "# Reacties van de reviewers",
@@ -341,17 +354,17 @@ def to_markdown(review: Review) -> str:
             status = " (opgelost)" if i.resolved else ""
             out.append(f"### {loc.where} — {KIND_NL[i.kind]}{status}")
             out.append("")
-            out.append(f"- **Wie:** {', '.join(i.authors)} · {i.date}")
+            out.append(f"- **Wie:** {_md(', '.join(i.authors))} · {_md(i.date)}")
             if i.headings:
-                out.append(f"- **Paragraaf:** {' > '.join(i.headings)}")
+                out.append(f"- **Paragraaf:** {_md(' > '.join(i.headings))}")
             if i.anchored:
-                out.append(f"- **Bij de tekst:** “{i.anchored}”")
-            out.append(f"- **{'Opmerking' if i.kind == 'comment' else 'Wijziging'}:** {_what(i)}")
+                out.append(f"- **Bij de tekst:** “{_md(i.anchored)}”")
+            out.append(f"- **{'Opmerking' if i.kind == 'comment' else 'Wijziging'}:** {_md(_what(i))}")
             for r in i.replies:
-                out.append(f"  - **Antwoord** van {', '.join(r.authors)} · {r.date}: {r.text}")
+                out.append(f"  - **Antwoord** van {_md(', '.join(r.authors))} · {_md(r.date)}: {_md(r.text)}")
             todo = _todo(i)
             if todo:
-                out.append(f"- **Let op:** {todo}")
+                out.append(f"- **Let op:** {_md(todo)}")
             out.append("")
     return "\n".join(out).rstrip() + "\n"
 
