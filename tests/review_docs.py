@@ -189,6 +189,22 @@ def review_with_python_docx(draft: Path, out: Path) -> Path:
         doc.part.package,
     )
     doc.part.relate_to(part, "http://schemas.microsoft.com/office/2011/relationships/commentsExtended")
+    # Word 2016+: durable ids, the same in every copy of the file
+    durable = (
+        f'<w16cid:commentsIds xmlns:w16cid="{W16CID}">'
+        + "".join(
+            f'<w16cid:commentId w16cid:paraId="{pid}" w16cid:durableId="{0x7A000000 + k:08X}"/>'
+            for k, pid in enumerate([*ids.values(), "1000FFFF"])
+        )
+        + "</w16cid:commentsIds>"
+    )
+    ids_part = Part(
+        PackURI("/word/commentsIds.xml"),
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.commentsIds+xml",
+        durable.encode(),
+        doc.part.package,
+    )
+    doc.part.relate_to(ids_part, "http://schemas.microsoft.com/office/2016/09/relationships/commentsIds")
     # the reply is anchored where its parent is (Word does the same)
     start = doc.element.body.xpath(f".//w:commentRangeStart[@w:id='{c1.comment_id}']")[0]
     end = doc.element.body.xpath(f".//w:commentRangeEnd[@w:id='{c1.comment_id}']")[0]

@@ -322,6 +322,23 @@ def test_a_comment_in_several_copies_is_listed_once_with_all_reviewers(draft, tm
     assert len(merged.replies) == 1
 
 
+def test_a_comment_edited_in_another_copy_is_one_comment_by_its_durable_id(draft, tmp_path):
+    edited = tmp_path / "copy-edited.docx"
+    with zipfile.ZipFile(draft["reviewed"]) as src, zipfile.ZipFile(edited, "w") as dst:
+        for info in src.infolist():
+            data = src.read(info.filename)
+            if info.filename == "word/comments.xml":
+                old = b"Klopt dit getal voor 2024?"
+                data = data.replace(old, old + b" Graag de bron.")
+                data = data.replace(b'w:author="Anna Jansen"', b'w:author="Eva de Boer"')
+            dst.writestr(info, data)
+    review = read_reviews(draft["root"], [draft["reviewed"], edited], REPORT)
+    merged = by_text(review, "Klopt dit getal voor 2024?")
+    assert merged.durable_id and merged.authors == ["Anna Jansen", "Eva de Boer"]
+    assert "[in copy-edited.docx: Klopt dit getal voor 2024? Graag de bron.]" in merged.text
+    assert sum(i.kind == "comment" for i in review.items) == 5
+
+
 def tree_digest(root: Path) -> str:
     h = hashlib.sha256()
     for p in sorted(root.rglob("*")):

@@ -55,6 +55,7 @@ class Item:
     paragraph: str = ""  # the draft's paragraph text (before the changes)
     copies: list[str] = field(default_factory=list)  # reviewed files it was found in
     version: str = ""
+    durable_id: str = ""  # Word's durable comment id: the same comment in another copy
 
     @property
     def key(self) -> tuple:
@@ -93,6 +94,11 @@ def read_reviews(root: Path, files: list[Path | str], report: str) -> Review:
             if item.location.note and item.location.confidence < 1.0:
                 warnings.append(f"{doc.path.name}: {item.location.note}")
             found = merged.get(item.key)
+            if found is None and item.durable_id:
+                # the same comment (Word's durable id), edited in one of the copies
+                found = next((m for m in merged.values() if m.durable_id == item.durable_id), None)
+                if found is not None and " ".join(item.text.split()) != " ".join(found.text.split()):
+                    found.text += f"\n[in {', '.join(item.copies)}: {item.text}]"
             if found is None:
                 merged[item.key] = item
                 continue
@@ -181,6 +187,7 @@ def _items(doc: ReviewedDocx, ex: Extracted, locator: Locator) -> list[Item]:
                 paragraph=p.old_text if p else "",
                 copies=[doc.path.name],
                 version=doc.version,
+                durable_id=c.durable_id,
             )
         )
     for ch in ex.changes:

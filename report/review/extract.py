@@ -58,6 +58,7 @@ class Comment:
     para_id: str | None = None
     parent: str | None = None  # id of the comment this one replies to
     resolved: bool = False
+    durable_id: str = ""  # commentsIds.xml: the same in every copy of the file (Word 2016+)
     anchored: str = ""
     anchored_first: str = ""  # the anchored text in its first paragraph
     start_para: int | None = None
@@ -211,7 +212,19 @@ def _read_comments(doc: ReviewedDocx) -> dict[str, Comment]:
             parent = by_para.get(ex.get(_q("w15:paraIdParent")))
             if parent is not None and parent is not c:
                 c.parent = parent.id
+    _durable_ids(doc, out)
     return out
+
+
+def _durable_ids(doc: ReviewedDocx, comments: dict[str, Comment]) -> None:
+    ids = doc.parts.get("word/commentsIds.xml")
+    if ids is None:
+        return
+    by_para = {c.para_id: c for c in comments.values() if c.para_id}
+    for el in ids.findall("w16cid:commentId", NS):
+        c = by_para.get(el.get(_q("w16cid:paraId")))
+        if c is not None:
+            c.durable_id = el.get(_q("w16cid:durableId"), "")
 
 
 def _thread(comments: dict[str, Comment]) -> list[Comment]:
