@@ -226,6 +226,15 @@ def _cell_margins(tbl: Any, twips: int) -> None:
         el.set(qn("w:type"), "dxa")
 
 
+_AFTER_SZ = {
+    qn(f"w:{t}")
+    for t in (
+        "highlight", "u", "effect", "bdr", "shd", "fitText", "vertAlign", "rtl", "cs", "em", "lang",
+        "eastAsianLayout", "specVanish", "oMath", "rPrChange",
+    )
+}  # fmt: skip
+
+
 def _table_font(tbl: Any, pt: float) -> None:
     for r in tbl.iter(qn("w:r")):
         rpr = r.find(qn("w:rPr"))
@@ -236,7 +245,14 @@ def _table_font(tbl: Any, pt: float) -> None:
             el = rpr.find(qn(tag))
             if el is None:
                 el = OxmlElement(tag)
-                rpr.append(el)
+                # CT_RPr order: sz and szCs come before highlight, u, …, lang (Word is strict)
+                later = next(
+                    (c for c in rpr if c.tag in _AFTER_SZ or (tag == "w:sz" and c.tag == qn("w:szCs"))), None
+                )
+                if later is not None:
+                    later.addprevious(el)
+                else:
+                    rpr.append(el)
             el.set(qn("w:val"), str(int(pt * 2)))
 
 
