@@ -17,7 +17,6 @@ import subprocess
 from pathlib import Path
 
 import docx
-from docx.opc.constants import RELATIONSHIP_TYPE as RT  # noqa: F401
 from docx.opc.packuri import PackURI
 from docx.opc.part import Part
 from docx.oxml import parse_xml
