@@ -685,3 +685,23 @@ def test_hostile_comment_text_stays_text_in_every_overview(draft, tmp_path):
     for name in ("review.md", "review.html"):
         text = (tmp_path / "o" / name).read_text(encoding="utf-8")
         assert "<script>" not in text and "&lt;script&gt;" in text, name
+
+
+def test_a_comment_without_a_range_is_found_at_its_mark(draft, tmp_path):
+    """Word can store a comment as only a mark (no range); Pandoc loses those (pandoc #9727)."""
+    pointless = tmp_path / "point.docx"
+    with zipfile.ZipFile(draft["reviewed"]) as src:
+        comments = src.read("word/comments.xml").decode("utf-8")
+        one_comment = r'<w:comment [^>]*w:id="(\d+)"[^>]*>(?:(?!</w:comment>).)*Klopt dit getal'
+        cid = re.search(one_comment, comments, re.S)
+        with zipfile.ZipFile(pointless, "w") as dst:
+            for info in src.infolist():
+                data = src.read(info.filename)
+                if info.filename == "word/document.xml":
+                    text = data.decode("utf-8")
+                    text = re.sub(rf'<w:commentRange(Start|End) w:id="{cid.group(1)}"/>', "", text)
+                    data = text.encode("utf-8")
+                dst.writestr(info, data)
+    review = read_reviews(draft["root"], [pointless], REPORT)
+    item = by_text(review, "Klopt dit getal voor 2024?")
+    assert item.location.where == "chapters/02-import.qmd:8" and item.anchored == ""
