@@ -304,3 +304,33 @@ def review_with_libreoffice(draft: Path, workdir: Path) -> Path:
     reviewed_fodt = workdir / "lo-reviewed.fodt"
     reviewed_fodt.write_text(xml, encoding="utf-8")
     return soffice_convert(reviewed_fodt, "docx:MS Word 2007 XML", workdir)
+
+
+def review_footnote(reviewed: Path, out: Path) -> Path:
+    """A comment and a tracked replacement inside a footnote (word/footnotes.xml), raw XML."""
+    import zipfile
+
+    old_run = '<w:t xml:space="preserve">Een voetnoot met uitleg over de bronnen.</w:t>'
+    new_runs = (
+        '<w:t xml:space="preserve">Een voetnoot met </w:t></w:r>'
+        f'<w:commentRangeStart w:id="97"/><w:del w:id="951" w:author="Anna Jansen" w:date="{DATE}"><w:r>'
+        "<w:delText>uitleg</w:delText></w:r></w:del>"
+        f'<w:ins w:id="952" w:author="Anna Jansen" w:date="{DATE}"><w:r><w:t>toelichting</w:t></w:r></w:ins>'
+        '<w:r><w:t xml:space="preserve"> over de bronnen.</w:t></w:r><w:commentRangeEnd w:id="97"/>'
+        '<w:r><w:commentReference w:id="97"/></w:r><w:r><w:t xml:space="preserve"></w:t>'
+    )
+    comment = (
+        f'<w:comment w:id="97" w:author="Anna Jansen" w:date="{DATE}" w:initials="AJ">'
+        "<w:p><w:r><w:t>Welke bronnen precies?</w:t></w:r></w:p></w:comment></w:comments>"
+    )
+    with zipfile.ZipFile(reviewed) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            data = src.read(info.filename)
+            if info.filename == "word/footnotes.xml":
+                text = data.decode("utf-8")
+                assert text.count(old_run) == 1
+                data = text.replace(old_run, new_runs).encode("utf-8")
+            elif info.filename == "word/comments.xml":
+                data = data.decode("utf-8").replace("</w:comments>", comment).encode("utf-8")
+            dst.writestr(info, data)
+    return out

@@ -705,3 +705,25 @@ def test_a_comment_without_a_range_is_found_at_its_mark(draft, tmp_path):
     review = read_reviews(draft["root"], [pointless], REPORT)
     item = by_text(review, "Klopt dit getal voor 2024?")
     assert item.location.where == "chapters/02-import.qmd:8" and item.anchored == ""
+
+
+def test_a_comment_and_a_change_in_a_footnote_come_back_at_its_line(draft, tmp_path):
+    from review_docs import review_footnote
+
+    root = git_copy(draft, tmp_path / "fn")
+    noted = review_footnote(draft["reviewed"], tmp_path / "footnote.docx")
+    review = read_reviews(root, [noted], REPORT)
+    comment = by_text(review, "Welke bronnen precies?")
+    assert comment.location.where == "chapters/01-inleiding.qmd:6" and comment.headings == ["(voetnoot)"]
+    change = by_text(review, "toelichting")
+    assert (change.kind, change.old, change.location.where) == (
+        "replacement",
+        "uitleg",
+        "chapters/01-inleiding.qmd:6",
+    )
+    p = plan(root, review)
+    assert git(root, "apply", "-", input=p.patch).returncode == 0, p.patch
+    assert (
+        "[^1]: Een voetnoot met toelichting over de bronnen."
+        in (root / "chapters/01-inleiding.qmd").read_text()
+    )

@@ -117,7 +117,17 @@ def extract(doc: ReviewedDocx) -> Extracted:
         for parts in open_ranges.values():
             parts.append(text)
 
-    for event, el in etree.iterwalk(body, events=("start", "end")):
+    # the body, then the footnotes (their text has anchors too; comments and changes in them)
+    footnotes = doc.parts.get("word/footnotes.xml")
+    events = etree.iterwalk(body, events=("start", "end"))
+    if footnotes is not None:
+        import itertools
+
+        events = itertools.chain(events, _footnote_events(footnotes))
+    for event, el in events:
+        if event == "footnotes":  # entering the footnotes: their heading path is the note's
+            headings[:] = ["(voetnoot)"]
+            continue
         tag = el.tag
         if event == "start":
             if tag == _P:
@@ -189,6 +199,14 @@ def extract(doc: ReviewedDocx) -> Extracted:
     changes.sort(key=lambda c: (c.paragraph, c.kind == "formatting"))
     top = _thread(comments)
     return Extracted(paragraphs, top, changes)
+
+
+def _footnote_events(root: etree._Element):
+    yield "footnotes", None
+    for note in root.findall("w:footnote", NS):
+        if note.get(_q("w:type")) in ("separator", "continuationSeparator", "continuationNotice"):
+            continue
+        yield from etree.iterwalk(note, events=("start", "end"))
 
 
 def _read_comments(doc: ReviewedDocx) -> dict[str, Comment]:

@@ -103,6 +103,7 @@ def open_reviewed(path: Path | str, report: str) -> ReviewedDocx:
             "word/comments.xml",
             "word/commentsExtended.xml",
             "word/commentsIds.xml",
+            "word/footnotes.xml",
             "docProps/custom.xml",
         ):
             if name in zf.NameToInfo:
