@@ -82,7 +82,11 @@ def build(
 def render(
     fmt: list[Format] = typer.Option(None, "--format", "-f", help="pdf, docx or html (default: all three)."),
     engine: Engine = typer.Option(Engine.embedded, "--engine", help="embedded (Pandoc + Typst) or quarto."),
-    draft: bool = typer.Option(False, "--draft", help="DOCX for reviewers: CONCEPT header, line numbers."),
+    draft: bool = typer.Option(
+        False,
+        "--draft",
+        help="PDF and DOCX for reviewers (…-concept-<version>): CONCEPT header, line numbers.",
+    ),
     final: bool = typer.Option(
         False,
         "--final",
@@ -105,7 +109,8 @@ def render(
         # read the variables, and the book's {{< blok >}} blocks come from the build.
         _run_build(project, force=False)
         _check_before_render(project, gate)
-        formats = [f.value for f in (fmt or list(Format))]
+        default = [Format.pdf, Format.docx] if draft else list(Format)  # no HTML draft
+        formats = [f.value for f in (fmt or default)]
         t0 = time.perf_counter()
         with console.status(f"render: {', '.join(formats)} ({engine.value} engine)"):
             outputs = render_book(
@@ -352,6 +357,75 @@ def demo_data(
             module.write_next_edition(project.root, edition)
         console.print("demo data: raw deliveries written to data/raw; cleaning them")
         _run_clean(project)
+    except MonitorError as exc:
+        _fail(exc)
+
+
+review_app = typer.Typer(
+    no_args_is_help=True, help="Reviewed DOCX drafts: comments and tracked changes back to the chapters."
+)
+app.add_typer(review_app, name="review")
+
+
+@review_app.command("collect")
+def review_collect(
+    files: list[Path] = typer.Argument(..., help="Reviewed copies of a draft (.docx)."),
+    out: Path = typer.Option(None, "--out", help="Folder for the overview (default: _review/)."),
+    root: Path = typer.Option(None, "--root"),
+) -> None:
+    """Every comment and tracked change, per chapter file and line: Markdown, CSV and HTML."""
+    from report.review.collect import collect
+
+    try:
+        project = _project(root)
+        review, written = collect(project.root, files, out)
+        for w in review.warnings:
+            console.print(f"[yellow]Warning:[/] {w}", highlight=False, soft_wrap=True)
+        comments = sum(i.kind == "comment" for i in review.items)
+        console.print(f"review: {comments} comments, {len(review.items) - comments} changes")
+        for path in written:
+            console.print(f"review: → {path}", highlight=False, soft_wrap=True)
+    except MonitorError as exc:
+        _fail(exc)
+
+
+@review_app.command("apply")
+def review_apply(
+    files: list[Path] = typer.Argument(..., help="Reviewed copies of a draft (.docx)."),
+    out: Path = typer.Option(None, "--out", help="Write the patch here (default: print it)."),
+    write: bool = typer.Option(False, "--write", help="Change the chapter files (default: only the patch)."),
+    root: Path = typer.Option(None, "--root"),
+) -> None:
+    """Tracked changes in chapter prose as a patch for git apply (files change only with --write)."""
+    from report.render.book import read_project
+    from report.review.apply import plan
+    from report.review.apply import write as write_plan
+    from report.review.collect import read_reviews
+
+    try:
+        project = _project(root)
+        cfg = read_project(project.root)[0]
+        review = read_reviews(
+            project.root, files, str(cfg["book"].get("output-file") or "monitor-drugscriminaliteit")
+        )
+        result = plan(project.root, review)
+        for item in result.generated:
+            console.print(
+                f"generated text at {item.location.where}: change the template or the data "
+                f"({item.location.template}): '{item.old}' → '{item.new}'",
+                highlight=False,
+                soft_wrap=True,
+            )
+        for _item, why in result.skipped:
+            console.print(f"[yellow]Not in the patch:[/] {why}", highlight=False, soft_wrap=True)
+        if out is not None:
+            out.write_text(result.patch, encoding="utf-8")
+            console.print(f"review: patch with {len(result.edits)} changes → {out}", highlight=False)
+        else:
+            print(result.patch, end="")
+        if write:
+            for path in write_plan(project.root, result):
+                console.print(f"review: changed {path.relative_to(project.root)}", highlight=False)
     except MonitorError as exc:
         _fail(exc)
 

@@ -230,7 +230,7 @@ def test_draft_has_concept_header_and_line_numbers(book_docx):
     for section in doc.sections:
         for header in (section.header, section.first_page_header):
             text = " ".join(p.text for p in header.paragraphs)
-            assert text.startswith("CONCEPT — versie 2025-"), text
+            assert text.startswith("CONCEPT — niet citeren — versie 2025-"), text
             assert text.endswith("30 juni 2025")
     numbering = doc.element.body.xpath("./w:sectPr/w:lnNumType")
     assert numbering and numbering[0].get(f"{{{W}}}restart") == "newPage"

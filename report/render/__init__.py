@@ -40,8 +40,10 @@ __all__ = ["FORMATS", "ENGINES", "render", "draft_info", "quarto_path"]
 
 
 def draft_info(book) -> dict:
-    """The draft marking for reviewers: CONCEPT, a version that identifies the text, the date."""
-    return {"label": "CONCEPT", "version": f"{book.edition}-{book.content_hash}", "date": book.date}
+    """The draft marking for reviewers: CONCEPT, a version that identifies text and data, the date."""
+    from report.render.draft import draft_info as _draft_info
+
+    return _draft_info(book)
 
 
 def _check_args(formats: Iterable[str], engine: str) -> tuple[str, ...]:
@@ -77,8 +79,11 @@ def render(
             "or the launcher named by QUARTO)"
         )
     target = Path(out_dir).resolve() if out_dir is not None else root / "_book"
+    if draft and "html" in fmts:
+        raise MonitorError("The HTML site has no draft mode; render the draft as --format pdf/docx")
 
-    book = load_book(root)  # errors in chapters surface before anything is written
+    # errors in chapters surface before anything is written; a draft's DOCX gets source anchors
+    book = load_book(root, source_anchors=draft)
     draft_dict = draft_info(book) if draft else None
 
     tmp = Path(tempfile.mkdtemp(prefix=TMP_PREFIX, dir=root))
@@ -88,7 +93,10 @@ def render(
             staged = _render_embedded(book, fmts, tmp, draft_dict)
         else:
             staged = _render_quarto(book, fmts, tmp, draft_dict)
-        outputs = _publish(staged, target, book.output_file)
+        if draft_dict is not None:
+            # a draft never has the final report's name (and so never replaces it)
+            staged = {fmt: p.rename(p.with_name(draft_dict["stem"] + p.suffix)) for fmt, p in staged.items()}
+        outputs = _publish(staged, target, book.output_file, replace_old=draft_dict is None)
         write_build_info(target, engine, list(outputs))
         return outputs
     finally:
@@ -131,6 +139,13 @@ def _embedded_docx(book, markdown_path: Path, tmp: Path, draft: dict | None) -> 
     reference = out / "reference.docx"
     write_reference_docx(reference)
     docx_path = out / f"{book.output_stem}.docx"
+    anchor_args: list[str] = []
+    if draft is not None and book.anchored_markdown is not None:
+        from report.render.docx_review import anchor_metadata_args
+
+        markdown_path = markdown_path.with_name("book-anchored.md")
+        markdown_path.write_text(book.anchored_markdown, encoding="utf-8")
+        anchor_args = anchor_metadata_args(book.anchors, draft, book.root)
     cover = []
     if book.demo_notice:
         # On the title page, under the title block: the data are fictitious.
@@ -148,6 +163,7 @@ def _embedded_docx(book, markdown_path: Path, tmp: Path, draft: dict | None) -> 
             "-M",
             "toc-title=Inhoudsopgave",
             *cover,
+            *anchor_args,
         ],
     )
     postprocess_docx(docx_path, book.figures, draft, date=book.date, lang=book.lang)
@@ -223,12 +239,17 @@ def _render_quarto(book, fmts: tuple[str, ...], tmp: Path, draft: dict | None) -
     return {f: written[f] for f in fmts}
 
 
-def _publish(staged: dict[str, Path], target: Path, output_file: str) -> dict[str, Path]:
+def _publish(
+    staged: dict[str, Path], target: Path, output_file: str, replace_old: bool = True
+) -> dict[str, Path]:
     """Move the staged outputs into ``target``, replacing the old files of these formats.
 
     The PDF and DOCX of an earlier edition (``<output_file>-<other edition>.pdf``) are removed,
-    so ``_book/`` holds one report; other files in ``target`` are left alone.
+    so ``_book/`` holds one report; drafts (``…-concept-…``) and other files in ``target`` are
+    left alone. A draft (``replace_old=False``) removes nothing.
     """
+    from report.render.draft import DRAFT_INFIX
+
     target.mkdir(parents=True, exist_ok=True)
     result: dict[str, Path] = {}
     for fmt, path in staged.items():
@@ -242,8 +263,8 @@ def _publish(staged: dict[str, Path], target: Path, output_file: str) -> dict[st
         else:
             dest = target / path.name
             shutil.move(str(path), dest)  # a rename on the same file system: atomic
-            for old in target.glob(f"{output_file}-*{path.suffix}"):
-                if old != dest and old.is_file():
+            for old in target.glob(f"{output_file}-*{path.suffix}") if replace_old else ():
+                if old != dest and old.is_file() and DRAFT_INFIX not in old.name:
                     old.unlink()
             result[fmt] = dest
     return result

@@ -180,6 +180,10 @@ class Book:
     figures: list[FigureInfo]
     markdown: str  # the combined Pandoc markdown document (with YAML metadata block)
     references: list[tuple[str, str]] = dataclasses.field(default_factory=list)  # (chapter, id) of @refs
+    # With load_book(source_anchors=True): the same document with a source anchor span at the
+    # start of every block (report.render.anchors), for the reviewers' draft DOCX.
+    anchored_markdown: str | None = None
+    anchors: Any = None  # report.render.anchors.AnchorTable
 
     @property
     def source_date_epoch(self) -> int:
@@ -472,8 +476,10 @@ class _Expander:
         variables: dict[str, Any],
         meta: dict[str, Any],
         problems: list[BookProblem] | None = None,
+        anchors=None,
     ):
         self.root = root
+        self.anchors = anchors  # an AnchorTable: mark every source block (reviewers' draft)
         self.variables = variables
         self.var_keys = _flat_keys(variables)
         self.var_leaves = [k for k in self.var_keys if not isinstance(_lookup(variables, k)[1], (dict, list))]
@@ -504,7 +510,12 @@ class _Expander:
                 "comment",
             )
         out_lines: list[str] = []
-        for lineno, line in zip(line_numbers, text.split("\n"), strict=True):
+        lines = text.split("\n")
+        if self.anchors is not None:
+            from report.render.anchors import mark_blocks
+
+            lines = mark_blocks(lines, line_numbers, rel, self.anchors)
+        for lineno, line in zip(line_numbers, lines, strict=True):
             where = SourceRef(rel, lineno)
             out_lines.append(self._expand_line(line, file, where, chain, files, meta))
         return "\n".join(out_lines)
@@ -1179,7 +1190,10 @@ def _crossref_meta(labels: dict[str, Label]) -> dict[str, dict[str, str]]:
 
 
 def load_book(
-    project_root: Path | str, pandoc_path: str | None = None, problems: list[BookProblem] | None = None
+    project_root: Path | str,
+    pandoc_path: str | None = None,
+    problems: list[BookProblem] | None = None,
+    source_anchors: bool = False,
 ) -> Book:
     """Read ``_quarto.yml``, expand every chapter and return the assembled :class:`Book`.
 
@@ -1198,6 +1212,13 @@ def load_book(
 
     book_cfg = cfg["book"]
     expander = _Expander(root, variables, meta, problems)
+    anchor_expander = None
+    anchored_parts: list[str] = []
+    if source_anchors:
+        from report.render.anchors import AnchorTable
+
+        # problems are the main expander's to record (the same text is expanded twice)
+        anchor_expander = _Expander(root, variables, meta, anchors=AnchorTable())
     parts: list[str] = []
     kinds: list[tuple[str, str]] = []
     built: list[dict[str, Any]] = []
@@ -1226,6 +1247,12 @@ def load_book(
         built.append({"path": path, "rel": rel_posix, "kind": kind, "markdown": text, "files": files})
         marker = f'::: {{.monitor-chapter source="{rel_posix}" chapter-kind="{kind}"}}\n:::\n'
         parts.append(marker + "\n" + text.strip("\n") + "\n")
+        if anchor_expander is not None:
+            anchored = anchor_expander.expand(body, path, [], first_line=skipped + 1, meta=fm)
+            anchored = _resolve_images(anchored, path.parent, root)
+            if fm.get("title") and not re.search(r"^#\s", text, flags=re.M):
+                anchored = f"# {fm['title']}\n\n{anchored}"
+            anchored_parts.append(marker + "\n" + anchored.strip("\n") + "\n")
 
     body = "\n".join(parts)
     ast = _run_pandoc_json(body, pandoc_path)
@@ -1310,6 +1337,10 @@ def load_book(
         figures=numbering.figures,
         markdown=markdown,
         references=references,
+        anchored_markdown=f"---\n{front_yaml}---\n\n" + "\n".join(anchored_parts)
+        if anchor_expander
+        else None,
+        anchors=anchor_expander.anchors if anchor_expander else None,
     )
 
 

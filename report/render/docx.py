@@ -550,16 +550,26 @@ def postprocess_docx(
     _unwrap_table_floats(body)
     _set_alt_texts(body, figures, path)
     _complete_title_page(body, path)
+    from report.render.docx_fields import complete_fields
+
+    # table text is body size: the "Compact" paragraph style (from Normal) outranks the table style
+    complete_fields(doc, A4_W - 2 * MARGIN.twips, BODY_PT)  # table widths, SEQ and REF fields
     _ensure_toc(doc, lang)
     when = _book_date(doc, path, draft, date)
     _headers(doc, draft, when)
     if draft is not None:
+        from report.render.docx_review import mark_draft_pages
+
         _line_numbers(doc)
+        mark_draft_pages(doc)
     _core_properties(doc, when)
 
     buf = io.BytesIO()
     doc.save(buf)
-    _write_deterministic_zip(buf.getvalue(), path, _dt.datetime.combine(when, _dt.time()) if when else _EPOCH)
+    from report.render.docx_review import drop_machine_paths
+
+    data = drop_machine_paths(buf.getvalue())
+    _write_deterministic_zip(data, path, _dt.datetime.combine(when, _dt.time()) if when else _EPOCH)
 
 
 # --- figures ------------------------------------------------------------------------------
@@ -1100,7 +1110,7 @@ def _book_date(doc: Any, path: Path, draft: dict | None, date: Any) -> _dt.date 
 
 def _draft_text(draft: dict, when: _dt.date | None) -> str:
     label = str(draft.get("label") or "CONCEPT")
-    parts = [label]
+    parts = [label] + ([str(draft["note"])] if draft.get("note") else [])
     version = draft.get("version")
     if version not in (None, ""):
         parts.append(f"versie {version}")

@@ -7,12 +7,10 @@ so every machine produces the same PDF. The PDF's creation date is the book date
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from report.errors import MonitorError
-from report.numbers import long_date
 from report.render.pandoc import TEMPLATE_DIR, run_pandoc
 
 if TYPE_CHECKING:
@@ -30,14 +28,6 @@ def fonts_dir(book: Book) -> Path:
     raise MonitorError(f"No fonts found in {book.root / 'fonts'} (expected NotoSans-*.ttf)")
 
 
-def _dutch_date(value: object) -> object:
-    """'2025-06-30' → '30 juni 2025', as in the DOCX draft header and everywhere else."""
-    try:
-        return long_date(dt.date.fromisoformat(str(value)))
-    except ValueError:
-        return value
-
-
 def write_typst(book: Book, markdown_path: Path, typ_path: Path, draft: dict | None = None) -> Path:
     """Pandoc: combined markdown → Typst source with the monitor template."""
     extra = [
@@ -52,9 +42,9 @@ def write_typst(book: Book, markdown_path: Path, typ_path: Path, draft: dict | N
         "--wrap=preserve",
     ]
     if draft:
-        parts = (draft.get("label", "CONCEPT"), draft.get("version"), _dutch_date(draft.get("date")))
-        label = " — ".join(str(v) for v in parts if v)
-        extra += ["-M", f"monitor-draft={label}"]
+        from report.render.draft import draft_line
+
+        extra += ["-M", f"monitor-draft={draft_line(draft)}"]
     run_pandoc(book, markdown_path, "typst", typ_path, extra)
     # Pandoc centres every table; the house style sets tables flush left like the text.
     source = typ_path.read_text(encoding="utf-8")
