@@ -30,7 +30,7 @@ PROP_ANCHORS = "monitor-bronankers-"
 _CHUNK = 240
 
 _FENCE = re.compile(r"^\s*(`{3,}|~{3,})")
-_ONLY_SHORTCODE = re.compile(r"^\s*\{\{<\s*(include|pagebreak)\b.*>\}\}\s*$")
+_ONLY_SHORTCODE = re.compile(r"^\s*\{\{<\s*(include|blok|pagebreak)\b.*>\}\}\s*$")
 _IMAGE_ONLY = re.compile(r"^\s*!\[.*\]\(.*\)(\{.*\})?\s*$")
 _TABLE_SEPARATOR = re.compile(r"^\s*\|?\s*:?-{2,}")
 # Where a block's inline text starts, after its block marker.
@@ -138,7 +138,7 @@ def mark_blocks(lines: list[str], first_line: int | list[int], file: str, table:
 
     Figures and table captions get the span inside their caption (an image alone in its
     paragraph must stay alone to remain a figure). Left alone: code and raw blocks, HTML
-    comments, fenced-div lines, table separator lines, and include/pagebreak shortcodes (the
+    comments, fenced-div lines, table separator lines, and include/blok/pagebreak shortcodes (the
     included file is anchored itself).
     """
     out: list[str] = []
