@@ -436,7 +436,9 @@ class Builder:
         rows = []
         for s in group:
             by_year = {p.year: p for p in s.points}
-            name = (self.registry.region_by_id[s.region] if regional else self.registry.market_by_id[s.market]).name.nl
+            name = (
+                self.registry.region_by_id[s.region] if regional else self.registry.market_by_id[s.market]
+            ).name.nl
             for y in years:
                 p = by_year.get(y)
                 rows.append(
@@ -515,7 +517,9 @@ class Builder:
         self.write("bijlagen/definities.md", self.appendix_definitions())
         self.write("bijlagen/tabellen.md", self.appendix_tables())
         meta_tables = {"editie": self.registry.edition, "demo": self.data.demo, "tabellen": self.data_tables}
-        self.write("gegevens/tabellen.json", json.dumps(meta_tables, ensure_ascii=False, indent=1, sort_keys=True))
+        self.write(
+            "gegevens/tabellen.json", json.dumps(meta_tables, ensure_ascii=False, indent=1, sort_keys=True)
+        )
         notice = (
             f"::: {{.demo}}\n**{DEMO_NOTICE_NL}**\n{self.data.description}\n:::\n" if self.data.demo else ""
         )

@@ -36,8 +36,8 @@ import re
 import shutil
 import subprocess
 import tempfile
-from pathlib import Path
 from html.parser import HTMLParser
+from pathlib import Path
 from typing import Any
 
 from report.errors import MonitorError
@@ -112,7 +112,9 @@ def build_html_site(
         if open_data is not None:
             source = markdown_path.read_text(encoding="utf-8")
             markdown_path = tmp / "book-site.md"
-            markdown_path.write_text(source.rstrip("\n") + "\n\n" + _data_page(book, Path(open_data)), "utf-8")
+            markdown_path.write_text(
+                source.rstrip("\n") + "\n\n" + _data_page(book, Path(open_data)), "utf-8"
+            )
             shutil.copytree(open_data, out_dir / DATA_DIR)
         chunk_dir = tmp / "site"
         _run_pandoc(markdown_path, chunk_dir, figures_json, book, pandoc_path)
@@ -280,7 +282,7 @@ def _figure_block(fig: Any, copies: dict[str, Path]) -> str | None:
         table = _csv_table(csv_path, f"Gegevens bij {label}")
         parts.append(
             f'<p class="chart-keyboard" id="kb-{slug}">De cijfers van {_text(label)} staan ook in een '
-            "tabel: open die met <span lang=\"nl\">Toon tabel</span> (de weg met het toetsenbord "
+            'tabel: open die met <span lang="nl">Toon tabel</span> (de weg met het toetsenbord '
             "en voor schermlezers).</p>"
         )
         parts.append(
@@ -522,7 +524,9 @@ class _Toc:
                     out.append('</ul><ul class="toc-list">')
             here = self._page(path) == page
             current = ' aria-current="page"' if here else ""
-            out.append(f'<li><a href="{_attr(self._page(path))}"{current}>{_text(_strip_tags(title))}</a></li>')
+            out.append(
+                f'<li><a href="{_attr(self._page(path))}"{current}>{_text(_strip_tags(title))}</a></li>'
+            )
         out.append("</ul>")
         return "\n".join(out)
 
@@ -623,13 +627,16 @@ _TABLE = re.compile(r"<table\b.*?</table>", flags=re.S)
 _CAPTION = re.compile(r"<caption\b[^>]*>(.*?)</caption>", flags=re.S)
 _COMMENT = re.compile(r"<!--.*?-->", flags=re.S)
 
-HEADER_CONTROLS = f"""<button type="button" class="nav-toggle" aria-expanded="false" aria-controls="site-nav" hidden>Menu</button>
+HEADER_CONTROLS = f"""<button type="button" class="nav-toggle" aria-expanded="false"
+aria-controls="site-nav" hidden>Menu</button>
 <form class="site-search" role="search" data-index="{ASSET_DIR}/{SEARCH_INDEX}" hidden>
 <label for="zoekterm">Zoeken in het rapport</label>
 <input type="search" id="zoekterm" name="q" autocomplete="off">
 <button type="submit">Zoek</button>
 </form>"""
-SEARCH_RESULTS = '<div id="zoekresultaten" class="search-results" role="region" aria-label="Zoekresultaten" hidden></div>'
+SEARCH_RESULTS = (
+    '<div id="zoekresultaten" class="search-results" role="region" aria-label="Zoekresultaten" hidden></div>'
+)
 
 
 def _scroll_tables(text: str) -> str:
@@ -642,7 +649,8 @@ def _scroll_tables(text: str) -> str:
         caption = _CAPTION.search(m.group(0))
         label = html.unescape(_strip_tags(caption.group(1))) if caption else "Tabel"
         label = " ".join(label.split()) or "Tabel"
-        return f'<div class="table-scroll" role="region" tabindex="0" aria-label="{_attr(label)}">{m.group(0)}</div>'
+        region = f'<div class="table-scroll" role="region" tabindex="0" aria-label="{_attr(label)}">'
+        return f"{region}{m.group(0)}</div>"
 
     return _TABLE.sub(wrap, text)
 
@@ -843,8 +851,14 @@ def search_index(pages: dict[str, str]) -> dict:
                 page_title = title
             doc = len(docs)
             excerpt = body[:180].rsplit(" ", 1)[0] + " …" if len(body) > 180 else body
-            docs.append({"url": name if n == 0 else f"{name}#{sid}", "title": title or page_title,
-                         "page": page_title or name, "text": excerpt})
+            docs.append(
+                {
+                    "url": name if n == 0 else f"{name}#{sid}",
+                    "title": title or page_title,
+                    "page": page_title or name,
+                    "text": excerpt,
+                }
+            )
             for weight, words in ((5, _words(title)), (1, _words(body))):
                 for w in words:
                     entry = postings.setdefault(w, {})
@@ -891,7 +905,9 @@ def _write_assets(out_dir: Path, book: Any) -> None:
         if not source.exists():
             continue
         if source.suffix == ".ttf":
-            (assets / "fonts" / f"{source.stem}.woff").write_bytes(_font_subset(str(source), source.stat().st_mtime))
+            (assets / "fonts" / f"{source.stem}.woff").write_bytes(
+                _font_subset(str(source), source.stat().st_mtime)
+            )
         else:
             shutil.copyfile(source, assets / "fonts" / name)
 

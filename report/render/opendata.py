@@ -88,7 +88,9 @@ def load_tables(root: Path) -> tuple[dict, list[OpenTable]]:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise MonitorError(f"{path} ontbreekt: voer eerst `monitor build` uit (schrijft de tabellen als gegevens)")
+        raise MonitorError(
+            f"{path} ontbreekt: voer eerst `monitor build` uit (schrijft de tabellen als gegevens)"
+        ) from None
     except ValueError as exc:
         raise MonitorError(f"{path}: geen geldige JSON ({exc})") from exc
     tables = []
@@ -175,7 +177,11 @@ def _datapackage(book: Any, tables: list[OpenTable]) -> dict:
     for t in tables:
         fields = [
             {"name": "jaar", "type": "integer", "description": "Jaar (verslagjaar)."},
-            {"name": t.key, "type": "string", "description": "Drugsmarkt" if t.key == "drugsmarkt" else "Regio"},
+            {
+                "name": t.key,
+                "type": "string",
+                "description": "Drugsmarkt" if t.key == "drugsmarkt" else "Regio",
+            },
             {
                 "name": t.value_header,
                 "type": "number",
@@ -194,7 +200,7 @@ def _datapackage(book: Any, tables: list[OpenTable]) -> dict:
                 "type": "boolean",
                 "trueValues": ["1"],
                 "falseValues": ["0"],
-                "description": "1: in dit jaar begint een nieuwe reeks (niet vergelijkbaar met eerdere jaren).",
+                "description": "1: een nieuwe reeks begint dit jaar (niet te vergelijken met eerdere jaren).",
             },
             {
                 "name": "herzien",
@@ -307,7 +313,10 @@ def _write_xlsx(book: Any, tables: list[OpenTable], path: Path) -> None:
     notes = wb.create_sheet("Toelichting")
     start = text_lines(
         notes,
-        ["Toelichting", "Deze tabel heeft één rij per kanttekening; de bron en de kwaliteit staan bij elke tabel."],
+        [
+            "Toelichting",
+            "Deze tabel heeft één rij per kanttekening; de bron en de kwaliteit staan bij elke tabel.",
+        ],
     )
     note_rows = []
     for i, t in enumerate(tables):
