@@ -84,7 +84,7 @@ def test_links_to_a_figure_on_another_page(site: Path):
 
 def test_everything_is_local_and_relative(site: Path):
     assert (site / "assets/vega-bundle.js").stat().st_size > 100_000
-    for font in ("NotoSans-Regular.ttf", "NotoSans-Bold.ttf", "OFL.txt"):
+    for font in ("NotoSans-Regular.woff", "NotoSans-Bold.woff", "OFL.txt"):  # subset of fonts/*.ttf
         assert (site / "assets/fonts" / font).exists()
     css = (site / "assets/monitor.css").read_text(encoding="utf-8")
     for url in re.findall(r'url\("([^"]+)"\)', css):

@@ -205,9 +205,14 @@
     if (spec.facet && spec.spec && spec.columns) {
       var panel = spec.spec.width || 170;
       var columns = Math.max(1, Math.min(spec.columns, Math.floor(room / (panel + 80))));
+      var wide = spec.columns;
       spec.columns = columns;
       if (columns === 1 && panel + 90 > room) {
         spec.spec.width = Math.max(120, room - 90);
+      }
+      if (columns < wide && typeof spec.spec.height === "number") {
+        // One panel under the other: taller panels, so a long axis title stays beside its own panel.
+        spec.spec.height = Math.max(spec.spec.height, 180);
       }
     } else if (typeof spec.width === "number" && spec.width + 90 > room) {
       spec.width = Math.max(120, room - 90);
@@ -257,12 +262,18 @@
     }
     return window.vegaEmbed(target, spec, options).then(function (result) {
       var handler = result.view.tooltip();
-      if (typeof handler === "function") {
-        // No empty rows ("Noot: ") in the tooltip.
-        result.view.tooltip(function (h, event, item, value) {
-          return handler.call(this, h, event, item, withoutEmpty(value));
-        });
+      if (typeof handler !== "function") {
+        return result;
       }
+      // No empty rows ("Noot: ") in the tooltip. Setting a handler resets the renderer, so the
+      // view is drawn again.
+      result.view.tooltip(function (h, event, item, value) {
+        return handler.call(this, h, event, item, withoutEmpty(value));
+      });
+      return result.view.runAsync().then(function () {
+        return result;
+      });
+    }).then(function () {
       var svg = target.querySelector("svg");
       if (svg) {
         svg.setAttribute("focusable", "false");
