@@ -248,7 +248,8 @@ def test_new_edition_replaces_the_old_one(tmp_path: Path):
     (root / "_book" / "mini-monitor-2024.pdf").write_bytes(b"old edition")
     (root / "_book" / "notities.txt").write_text("blijft staan")
     render(root, formats=("pdf",))
-    assert sorted(p.name for p in (root / "_book").iterdir()) == ["mini-monitor-2025.pdf", "notities.txt"]
+    book = sorted(p.name for p in (root / "_book").iterdir())
+    assert book == ["gegevens", "mini-monitor-2025.pdf", "notities.txt"]  # gegevens: open data, every render
 
 
 def test_failure_in_a_later_format_publishes_nothing(tmp_path: Path, monkeypatch):
