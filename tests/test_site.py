@@ -368,3 +368,21 @@ def test_tooltip_has_dutch_numbers_and_no_empty_rows(site: Path, browser):
     assert "Jaar" in keys and "Noot" not in keys
     value = next(r[1] for r in rows if r[0] not in ("Drugsmarkt", "Jaar", "Status"))
     assert re.fullmatch(r"\d{1,3}(\.\d{3})*(,\d+)?", value), value  # Dutch notation
+
+
+def test_print_shows_the_static_figures_without_navigation(site: Path, browser):
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    try:
+        page.emulate_media(media="print")
+        page.goto((site / "sec-productie.html").resolve().as_uri())
+        page.wait_for_load_state("load")
+        page.evaluate("() => window.monitorChartsReady || null")
+        shown = page.evaluate(
+            """() => ({fallback: [...document.querySelectorAll('.chart-fallback')]
+                           .every(i => getComputedStyle(i).display === 'block' && i.naturalWidth > 0),
+                       nav: getComputedStyle(document.getElementById('site-nav')).display,
+                       search: getComputedStyle(document.querySelector('.site-search')).display})"""
+        )
+    finally:
+        page.close()
+    assert shown == {"fallback": True, "nav": "none", "search": "none"}
