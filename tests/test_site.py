@@ -386,3 +386,24 @@ def test_print_shows_the_static_figures_without_navigation(site: Path, browser):
     finally:
         page.close()
     assert shown == {"fallback": True, "nav": "none", "search": "none"}
+
+
+def test_charts_follow_the_window_width(site: Path, browser):
+    page, _requests, errors = open_page(browser, site / "sec-import.html", width=1280)
+    try:
+        charts = page.evaluate("() => document.querySelectorAll('.chart[data-spec]').length")
+        wide = page.evaluate(
+            "() => Number(document.querySelector('.chart-canvas svg').getAttribute('width'))"
+        )
+        page.set_viewport_size({"width": 375, "height": 800})  # a phone turned back upright
+        page.wait_for_timeout(600)
+        page.evaluate("() => window.monitorChartsReady")
+        narrow = page.evaluate(
+            "() => Number(document.querySelector('.chart-canvas svg').getAttribute('width'))"
+        )
+        assert page.evaluate("() => document.querySelectorAll('.chart-canvas svg').length") == charts
+        assert page.evaluate("() => document.documentElement.scrollWidth") <= 375
+        assert not errors
+    finally:
+        page.close()
+    assert narrow < 360 < wide

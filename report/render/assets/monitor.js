@@ -245,8 +245,10 @@
       return Promise.resolve(false);
     }
     var spec;
+    var width = available(container);
+    container.monitorWidth = width;
     try {
-      spec = fit(JSON.parse(specEl.textContent), available(container));
+      spec = fit(JSON.parse(specEl.textContent), width);
     } catch (err) {
       container.classList.add("chart-failed");
       return Promise.resolve(false);
@@ -260,7 +262,11 @@
       options.formatLocale = LOCALE.number;
       options.timeFormatLocale = LOCALE.time;
     }
+    if (container.monitorChart) {
+      container.monitorChart.finalize(); // drawn again at a new width
+    }
     return window.vegaEmbed(target, spec, options).then(function (result) {
+      container.monitorChart = result;
       var handler = result.view.tooltip();
       if (typeof handler !== "function") {
         return result;
@@ -304,10 +310,32 @@
     window.monitorChartsReady = Promise.all(jobs);
   }
 
+  // A phone turned sideways, a window made wider or narrower: charts follow their container.
+  function redrawOnResize() {
+    var timer = null;
+    window.addEventListener("resize", function () {
+      window.clearTimeout(timer);
+      timer = window.setTimeout(function () {
+        var containers = document.querySelectorAll(".chart.chart-drawn[data-spec]");
+        var jobs = [];
+        for (var i = 0; i < containers.length; i += 1) {
+          var c = containers[i];
+          if (Math.abs(available(c) - (c.monitorWidth || 0)) > 40) {
+            jobs.push(draw(c));
+          }
+        }
+        if (jobs.length) {
+          window.monitorChartsReady = Promise.all(jobs);
+        }
+      }, 250);
+    });
+  }
+
   function start() {
     setUpMenu();
     setUpSearch();
     drawAll();
+    redrawOnResize();
   }
 
   if (document.readyState === "loading") {
