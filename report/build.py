@@ -395,6 +395,7 @@ class Builder:
 
     def appendix_tables(self) -> str:
         tables = []
+        self.data_tables = []  # the same tables as data, for the open-data downloads (render stage)
         for ind in self.registry.indicators:
             for measure in ind.measures:
                 series = self.series_of(ind.id, measure.id)
@@ -436,6 +437,7 @@ class Builder:
                     tid = f"tbl-{ind.id}-{measure.id}".replace("_", "-") + (
                         f"-{group[0].market}".replace("_", "-") if regional else ""
                     )
+                    self.data_tables.append(self._data_table(ind, measure, unit, group, years, tid, regional))
                     tables.append(
                         {
                             "id": tid,
@@ -453,6 +455,45 @@ class Builder:
                         }
                     )
         return self.writer.render("nl/tabellen.md.j2", tabellen=tables)
+
+    def _data_table(self, ind: Indicator, measure, unit, group, years, tid: str, regional: bool) -> dict:
+        """One appendix table as numbers with their CBS marks: ``_generated/gegevens/tabellen.json``."""
+        rows = []
+        for s in group:
+            by_year = {p.year: p for p in s.points}
+            name = (
+                self.registry.region_by_id[s.region] if regional else self.registry.market_by_id[s.market]
+            ).name.nl
+            for y in years:
+                p = by_year.get(y)
+                rows.append(
+                    {
+                        "jaar": y,
+                        "kolom": name,
+                        "waarde": None if p is None else p.value,
+                        "voorlopig": bool(p and p.provisional),
+                        "reeksbreuk": bool(p and p.series_break),
+                        "herzien": (s.indicator, s.measure, s.market, s.region, y) in self.revisions,
+                    }
+                )
+        suffix = f", {self.registry.market_by_id[group[0].market].name.nl}" if regional else ""
+        return {
+            "id": tid.removeprefix("tbl-"),
+            "titel": f"{ind.title.nl}: {fig.lower_first(measure.axis.nl)}{suffix}",
+            "indicator": ind.id,
+            "nummer": ind.number,
+            "thema": self.registry.theme_by_id[ind.theme].title.nl,
+            "maat": measure.label.nl,
+            "eenheid": unit.symbol.nl,
+            "eenheid_woorden": unit.words.nl,
+            "decimalen": unit.decimals,
+            "kolomsoort": "regio" if regional else "drugsmarkt",
+            "ondergrens": measure.lower_bound,
+            "bron": self.source_line(ind),
+            "kwaliteit": QUALITY_NL[ind.quality],
+            "kanttekeningen": [c.nl for c in ind.caveats],
+            "rijen": rows,
+        }
 
     # -- variables for editors' prose ------------------------------------------------------
     def variables(self) -> dict:
@@ -513,6 +554,10 @@ class Builder:
         self.write("bijlagen/overzicht.md", self.appendix_overview())
         self.write("bijlagen/definities.md", self.appendix_definitions())
         self.write("bijlagen/tabellen.md", self.appendix_tables())
+        meta_tables = {"editie": self.registry.edition, "demo": self.data.demo, "tabellen": self.data_tables}
+        self.write(
+            "gegevens/tabellen.json", json.dumps(meta_tables, ensure_ascii=False, indent=1, sort_keys=True)
+        )
         notice = (
             f"::: {{.demo}}\n**{DEMO_NOTICE_NL}**\n{self.data.description}\n:::\n" if self.data.demo else ""
         )

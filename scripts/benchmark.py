@@ -21,6 +21,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+SITE_TARGET = 5_000_000  # bytes: the demo site (pages, charts, fonts, open data) stays under 5 MB
 
 
 def main() -> None:
@@ -69,6 +70,12 @@ def main() -> None:
             t0 = time.perf_counter()
             render(root, formats=(fmt,))
             print(f"{'one format':16s} render {fmt:21s} {time.perf_counter() - t0:6.2f} s")
+        if "html" in formats:
+            site = root / "_book" / "html"
+            size = sum(p.stat().st_size for p in site.rglob("*") if p.is_file())
+            mark = "ok" if size <= SITE_TARGET else f"over the target of {SITE_TARGET / 1e6:.0f} MB"
+            pages = len(list(site.glob("*.html")))
+            print(f"{'html site':16s} size, {pages} pages            {size / 1e6:6.2f} MB ({mark})")
         _quarto_against_embedded(root, formats)
 
 

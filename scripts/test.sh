@@ -2,7 +2,8 @@
 # Install the monitor with everything its tests need into the project's virtual environment
 # (.venv, or MONITOR_VENV; exact versions from requirements-test.lock), then lint and test.
 #   Debian packages: chromium (HTML checks), poppler-utils (PDF checks),
-#   libreoffice-writer-nogui (DOCX round trip); npm: axe-core (accessibility).
+#   libreoffice-writer-nogui (DOCX round trip), libreoffice-calc-nogui (the open data's XLSX);
+#   npm: axe-core (accessibility).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/_venv.sh
@@ -11,6 +12,7 @@ need=()
 command -v chromium >/dev/null || need+=(chromium)
 command -v pdftoppm >/dev/null || need+=(poppler-utils)
 command -v soffice >/dev/null || need+=(libreoffice-writer-nogui)
+[ -e /usr/lib/libreoffice/program/libsclo.so ] || need+=(libreoffice-calc-nogui)
 if [ ${#need[@]} -gt 0 ]; then _apt_install "${need[@]}"; fi
 
 ensure_venv requirements-test.lock

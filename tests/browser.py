@@ -31,12 +31,14 @@ def launch():
     return playwright, browser  # stop both: browser.close(), then playwright.stop()
 
 
-def open_page(browser, path: Path):
-    page = browser.new_page(viewport={"width": 1280, "height": 900})
+def open_page(browser, path: Path, width: int = 1280):
+    """The page from file:// with every request and every error (script or console) recorded."""
+    page = browser.new_page(viewport={"width": width, "height": 900})
     requests: list[str] = []
     errors: list[str] = []
     page.on("request", lambda r: requests.append(r.url))
     page.on("pageerror", lambda e: errors.append(str(e)))
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
     page.goto(path.resolve().as_uri())
     page.wait_for_load_state("load")
     page.evaluate("() => window.monitorChartsReady || null")

@@ -49,7 +49,8 @@ def test_a_page_per_chapter_with_navigation(site: Path):
     for page in pages(site):
         text = page.read_text(encoding="utf-8")
         assert '<html lang="nl"' in text
-        assert '<nav class="site-toc" aria-label="Inhoudsopgave">' in text
+        assert '<nav id="site-nav" class="site-toc" aria-label="Hoofdstukken">' in text
+        assert '<a class="skip-link" href="#inhoud">' in text  # to this page's own main
         assert 'aria-current="page"' in text
         for target in re.findall(r'<a [^>]*href="([^"#]+\.html)', text):
             assert (site / target).exists(), f"{page.name}: link to missing {target}"
@@ -83,7 +84,7 @@ def test_links_to_a_figure_on_another_page(site: Path):
 
 def test_everything_is_local_and_relative(site: Path):
     assert (site / "assets/vega-bundle.js").stat().st_size > 100_000
-    for font in ("NotoSans-Regular.ttf", "NotoSans-Bold.ttf", "OFL.txt"):
+    for font in ("NotoSans-Regular.woff", "NotoSans-Bold.woff", "OFL.txt"):  # subset of fonts/*.ttf
         assert (site / "assets/fonts" / font).exists()
     css = (site / "assets/monitor.css").read_text(encoding="utf-8")
     for url in re.findall(r'url\("([^"]+)"\)', css):
@@ -120,6 +121,15 @@ def test_refuses_to_empty_a_foreign_folder(tmp_path: Path):
     assert (out / "notes.txt").exists()
 
 
+def test_csv_table_dutch_csv_counts_without_decimals(tmp_path: Path):
+    path = tmp_path / "x.csv"
+    path.write_text(
+        "drugsmarkt;jaar;waarde;noot\ncocaïne;2023;6370,0;\ncocaïne;2024;6512,0;\n", encoding="utf-8"
+    )
+    table = _csv_table(path, "Gegevens")
+    assert ">6.370<" in table and ">6.512<" in table and "6.370,0" not in table
+
+
 def test_csv_table_dutch_numbers_years_and_symbols(tmp_path: Path):
     path = tmp_path / "x.csv"
     path.write_text(
@@ -129,7 +139,7 @@ def test_csv_table_dutch_numbers_years_and_symbols(tmp_path: Path):
     assert "<caption>Gegevens bij Figuur 1.1</caption>" in table
     assert '<th scope="col">jaar</th>' in table
     assert ">2023<" in table  # a year keeps no thousands separator
-    assert ">40.456,0<" in table and ">1.234,5<" in table
+    assert ">40.456,0<" in table and ">1.234,5<" in table  # a column with decimals keeps them
     assert ">.<" in table  # CBS symbol for a missing figure stays
 
 

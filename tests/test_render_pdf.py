@@ -339,7 +339,8 @@ def test_new_edition_replaces_the_old_one(tmp_path: Path):
     (root / "_book" / "notities.txt").write_text("blijft staan")
     render(root, formats=("pdf",))
     names = sorted(p.name for p in (root / "_book").iterdir())
-    assert names == ["build-info.json", "mini-monitor-2025.pdf", "notities.txt"]
+    # build-info.json: the toolchain's versions; gegevens: the open data, written by every render
+    assert names == ["build-info.json", "gegevens", "mini-monitor-2025.pdf", "notities.txt"]
 
 
 def test_failure_in_a_later_format_publishes_nothing(tmp_path: Path, monkeypatch):

@@ -10,7 +10,9 @@ into a temporary folder inside the project (``.monitor-tmp-*``, git-ignored) and
 every requested format succeeded are the results moved into ``_book/``:
 
 * ``_book/<output-file>-<editie>.pdf`` and ``.docx``,
-* ``_book/html/`` (a site; ``index.html``).
+* ``_book/html/`` (a site; ``index.html``),
+* ``_book/gegevens/`` (the tables as CSV, XLSX and ``datapackage.json``; :mod:`report.render.opendata`),
+  written with every render, whatever the formats; the site has a copy.
 
 A failure removes the temporary folder and leaves the previous outputs untouched.
 
@@ -67,7 +69,8 @@ def render(
 ) -> dict[str, Path]:
     """Render the book; return {format: path} of the outputs in ``out_dir`` (default ``_book/``).
 
-    For ``html`` the path is the site's ``index.html``.
+    For ``html`` the path is the site's ``index.html``; ``gegevens`` is the open data's
+    ``datapackage.json``.
     """
     from report.render.book import load_book
 
@@ -96,8 +99,11 @@ def render(
         if draft_dict is not None:
             # a draft never has the final report's name (and so never replaces it)
             staged = {fmt: p.rename(p.with_name(draft_dict["stem"] + p.suffix)) for fmt, p in staged.items()}
+        if not (tmp / "gegevens").is_dir():  # Quarto builds _generated/ itself, so only now
+            _open_data(book, tmp)
+        staged["gegevens"] = tmp / "gegevens"
         outputs = _publish(staged, target, book.output_file, replace_old=draft_dict is None)
-        write_build_info(target, engine, list(outputs))
+        write_build_info(target, engine, [f for f in outputs if f in FORMATS])
         return outputs
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -111,6 +117,7 @@ def _render_embedded(book, fmts: tuple[str, ...], tmp: Path, draft: dict | None)
     so on two cores the three formats take little longer than the slowest one."""
     from concurrent.futures import ThreadPoolExecutor
 
+    _open_data(book, tmp)  # before the site, which links to it and carries a copy
     work = tmp / "work"
     work.mkdir()
     markdown_path = work / "book.md"
@@ -120,6 +127,12 @@ def _render_embedded(book, fmts: tuple[str, ...], tmp: Path, draft: dict | None)
         futures = {fmt: pool.submit(jobs[fmt], book, markdown_path, tmp, draft) for fmt in fmts}
         # .result() re-raises a format's error; the pool waits for the others before cleaning up.
         return {fmt: futures[fmt].result() for fmt in fmts}
+
+
+def _open_data(book, tmp: Path) -> Path:
+    from report.render.opendata import write_open_data
+
+    return write_open_data(book, tmp / "gegevens").folder
 
 
 def _embedded_pdf(book, markdown_path: Path, tmp: Path, draft: dict | None) -> Path:
@@ -176,7 +189,7 @@ def _embedded_html(book, markdown_path: Path, tmp: Path, draft: dict | None) -> 
 
     site = tmp / "html"
     site.mkdir()
-    index = build_html_site(markdown_path, site, book, pandoc_path())
+    index = build_html_site(markdown_path, site, book, pandoc_path(), open_data=tmp / "gegevens")
     if not Path(index).is_file():
         raise MonitorError(f"The HTML site has no index.html ({index})")
     return site
@@ -253,13 +266,13 @@ def _publish(
     target.mkdir(parents=True, exist_ok=True)
     result: dict[str, Path] = {}
     for fmt, path in staged.items():
-        if fmt == "html":
-            dest = target / "html"
+        if fmt in ("html", "gegevens"):
+            dest = target / fmt
             if dest.exists():
-                old = path.parent / "html-old"
+                old = path.parent / f"{fmt}-old"
                 os.replace(dest, old)
             shutil.move(str(path), dest)
-            result[fmt] = dest / "index.html"
+            result[fmt] = dest / ("index.html" if fmt == "html" else "datapackage.json")
         else:
             dest = target / path.name
             shutil.move(str(path), dest)  # a rename on the same file system: atomic

@@ -4,9 +4,15 @@
 (Pandoc's ``chunkedhtml`` writer with ``templates/html/page.html`` and the Lua filter
 ``templates/html/site.lua``) and completes the pages in Python:
 
-* a table of contents on every page (the current chapter and its sections opened), previous
-  and next links, ``lang="nl"``, Noto Sans from copied font files, Rijkshuisstijl colours
-  (``assets/monitor.css``);
+* a navigation on every page (beside the text on wide screens, behind a menu button on narrow
+  ones), breadcrumbs, an in-page table of contents, previous and next links, a skip link to the
+  page's own ``main``, ``lang="nl"``, Noto Sans (a Latin subset of ``fonts/*.ttf`` as WOFF),
+  Rijkshuisstijl colours and a print stylesheet (``assets/monitor.css``); every wide table in
+  its own focusable, labelled scroll container, so the page never scrolls sideways;
+* a search over all sections that works offline: a prebuilt index (``assets/zoekindex.js``,
+  words folded to lower case without accents) read by ``assets/monitor.js``;
+* a page "Gegevens" with the open data (:mod:`report.render.opendata`), copied into
+  ``gegevens/``;
 * every figure with a Vega-Lite spec (``<stem>.vl.json`` beside the figure) as an interactive
   chart with tooltips, drawn by vega-embed from a bundle that is copied into the site
   (``assets/vega-bundle.js``, made by vl-convert, loaded as a classic script, so ``file://``
@@ -30,6 +36,7 @@ import re
 import shutil
 import subprocess
 import tempfile
+from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
@@ -52,6 +59,19 @@ FONT_FILES = (
     "NotoSans-BoldItalic.ttf",
     "OFL.txt",
 )
+# The characters the site's font subset keeps: Latin (with ï, é, ë, ...), general punctuation
+# (– — ‘ ’ “ ” …), superscripts (¹), € and − ; anything else falls back to the system font.
+FONT_UNICODES = (
+    list(range(0x20, 0x250))
+    + list(range(0x2000, 0x2070))
+    + [0x20AC, 0x2122, 0x2190, 0x2191, 0x2192, 0x2193, 0x2212, 0x25B8, 0x25BE]
+)
+DATA_DIR = "gegevens"  # the open data in the site
+SEARCH_INDEX = "zoekindex.js"
+DATA_PAGE_ID = "gegevens"
+SITE_NAME = "Monitor drugscriminaliteit"
+# Text colour of the interactive charts' axes, legends and titles: 10:1 and more on white.
+CHART_TEXT = "#333333"
 LOCALE = "nl-NL"
 
 _SITE_MARKER = ".monitor-html-site"  # marks a folder this module may empty before a rebuild
@@ -62,14 +82,17 @@ _SITE_MARKER = ".monitor-html-site"  # marks a folder this module may empty befo
 # ==========================================================================================
 
 
-def build_html_site(markdown_path: Path, out_dir: Path, book: Any, pandoc_path: str) -> Path:
+def build_html_site(
+    markdown_path: Path, out_dir: Path, book: Any, pandoc_path: str, open_data: Path | None = None
+) -> Path:
     """Render the combined markdown to a static site in ``out_dir``; return its ``index.html``.
 
     ``book``: has ``.title``, ``.metadata`` and ``.figures`` (``.id``, ``.alt``, ``.caption``,
     ``.path`` of the SVG with ``<stem>.csv`` and ``<stem>.vl.json`` beside it); when it has
     ``.root`` the shared Pandoc arguments (reader, Lua filters) of :mod:`report.render.pandoc`
     are used, and ``.chapters`` (with ``.id`` and ``.kind``) groups the appendices in the
-    table of contents.
+    table of contents. ``open_data``: a folder written by :func:`report.render.opendata.write_open_data`;
+    the site gets a copy and a page "Gegevens" that links to it.
     """
     markdown_path = Path(markdown_path)
     out_dir = Path(out_dir)
@@ -86,6 +109,13 @@ def build_html_site(markdown_path: Path, out_dir: Path, book: Any, pandoc_path: 
         figures_json = tmp / "figures.json"
         figures_json.write_text(json.dumps(blocks, ensure_ascii=False, sort_keys=True), encoding="utf-8")
 
+        if open_data is not None:
+            source = markdown_path.read_text(encoding="utf-8")
+            markdown_path = tmp / "book-site.md"
+            markdown_path.write_text(
+                source.rstrip("\n") + "\n\n" + _data_page(book, Path(open_data)), "utf-8"
+            )
+            shutil.copytree(open_data, out_dir / DATA_DIR)
         chunk_dir = tmp / "site"
         _run_pandoc(markdown_path, chunk_dir, figures_json, book, pandoc_path)
         sitemap = json.loads((chunk_dir / "sitemap.json").read_text(encoding="utf-8"))
@@ -94,12 +124,14 @@ def build_html_site(markdown_path: Path, out_dir: Path, book: Any, pandoc_path: 
 
         pages = {p.name: p.read_text(encoding="utf-8") for p in sorted(chunk_dir.glob("*.html"))}
         anchors = _anchor_pages(pages)
+        finished = {}
         for name, text in pages.items():
-            text = _finish_page(text, name, toc, demo, copies, anchors)
-            (out_dir / name).write_text(text, encoding="utf-8", newline="\n")
+            finished[name] = _finish_page(text, name, toc, demo, copies, anchors)
+            (out_dir / name).write_text(finished[name], encoding="utf-8", newline="\n")
 
     _copy_files(copies, out_dir)
     _write_assets(out_dir, book)
+    (out_dir / ASSET_DIR / SEARCH_INDEX).write_text(search_index_js(finished), encoding="utf-8", newline="\n")
     (out_dir / _SITE_MARKER).write_text("HTML-site van de Monitor drugscriminaliteit\n", encoding="utf-8")
     return out_dir / "index.html"
 
@@ -249,7 +281,13 @@ def _figure_block(fig: Any, copies: dict[str, Path]) -> str | None:
         rel_csv = _site_name(copies, FIGURE_DIR, csv_path)
         table = _csv_table(csv_path, f"Gegevens bij {label}")
         parts.append(
-            f'<details class="chart-data"><summary>Tabel met de gegevens van {_text(label)}</summary>'
+            f'<p class="chart-keyboard" id="kb-{slug}">De cijfers van {_text(label)} staan ook in een '
+            'tabel: open die met <span lang="nl">Toon tabel</span> (de weg met het toetsenbord '
+            "en voor schermlezers).</p>"
+        )
+        parts.append(
+            f'<details class="chart-data"><summary>Toon tabel <span class="chart-data-label">'
+            f"({_text(label)})</span></summary>"
             f'<div class="table-scroll" role="region" tabindex="0" '
             f'aria-label="Gegevens bij {_attr(label)}">{table}</div></details>'
         )
@@ -272,7 +310,37 @@ def _load_spec(path: Path, alt: str) -> dict:
     config = spec.setdefault("config", {})
     if isinstance(config, dict):
         config.setdefault("font", "Noto Sans")  # the site's font (from assets/fonts)
+        # Text of axes, legends, facet headers and titles dark enough on white (WCAG 4.5:1).
+        for part, keys in (
+            ("axis", ("labelColor", "titleColor")),
+            ("legend", ("labelColor", "titleColor")),
+            ("header", ("labelColor", "titleColor")),
+            ("title", ("color", "subtitleColor")),
+        ):
+            section = config.setdefault(part, {})
+            if isinstance(section, dict):
+                for key in keys:
+                    if _contrast_on_white(section.get(key)) < 4.5:
+                        section[key] = CHART_TEXT
+        title = spec.get("title")
+        if isinstance(title, dict) and _contrast_on_white(title.get("color")) < 4.5:
+            title["color"] = CHART_TEXT
+    spec.setdefault("background", "#ffffff")
     return spec
+
+
+def _contrast_on_white(colour: Any) -> float:
+    """WCAG contrast ratio of a ``#rrggbb`` colour on white; 0 for anything else (unknown)."""
+    if not isinstance(colour, str) or not re.fullmatch(r"#[0-9a-fA-F]{6}", colour):
+        return 0.0
+
+    def channel(hex2: str) -> float:
+        c = int(hex2, 16) / 255
+        return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+
+    r, g, b = (channel(colour[i : i + 2]) for i in (1, 3, 5))
+    luminance = 0.2126 * r + 0.7152 * g + 0.0722 * b
+    return 1.05 / (luminance + 0.05)
 
 
 def _inline_data_urls(node: Any, spec_path: Path) -> None:
@@ -392,9 +460,8 @@ def _csv_table(path: Path, caption: str) -> str:
         is_num = bool(values) and all(p is not None for p in parsed)
         numeric.append(is_num)
         decimals = [p for p in parsed if p and "." in p]
-        trailing_zero.append(
-            is_num and bool(decimals) and all(p.endswith(".0") for p in decimals) and delimiter == ","
-        )
+        # "6370,0" in a column of whole numbers is a count: shown as "6.370", as in the text
+        trailing_zero.append(is_num and bool(decimals) and all(p.endswith(".0") for p in decimals))
     out = [f"<table><caption>{_text(caption)}</caption><thead><tr>"]
     for j, name in enumerate(header):
         cls = ' class="num"' if numeric[j] and not _is_year_column(name) else ""
@@ -440,28 +507,59 @@ class _Toc:
         return path.split("#", 1)[0]
 
     def sidebar(self, page: str) -> str:
+        """The chapters (the current one marked); the current chapter's sections are in the page."""
         out = ['<ul class="toc-list">']
         current = ' aria-current="page"' if page == "index.html" else ""
         out.append(f'<li><a href="index.html"{current}>Titelpagina en inhoud</a></li>')
-        in_appendix = False
-        for _id, title, path, kind, subs in self.entries:
-            if kind == "appendix" and not in_appendix:
-                in_appendix = True
-                out.append(
-                    '</ul><p class="toc-group" id="toc-bijlagen">Bijlagen</p>'
-                    '<ul class="toc-list" aria-labelledby="toc-bijlagen">'
-                )
+        group = ""
+        for _id, title, path, kind, _subs in self.entries:
+            if kind != group and (kind in ("appendix", "data") or group):
+                group = kind
+                if kind == "appendix":
+                    out.append(
+                        '</ul><p class="toc-group" id="toc-bijlagen">Bijlagen</p>'
+                        '<ul class="toc-list" aria-labelledby="toc-bijlagen">'
+                    )
+                else:
+                    out.append('</ul><ul class="toc-list">')
             here = self._page(path) == page
             current = ' aria-current="page"' if here else ""
-            out.append(f'<li><a href="{_attr(self._page(path))}"{current}>{_text(title)}</a>')
-            if here and subs:
-                out.append('<ul class="toc-sections">')
-                for sub_title, sub_path in subs:
-                    out.append(f'<li><a href="{_attr(sub_path)}">{_text(sub_title)}</a></li>')
-                out.append("</ul>")
-            out.append("</li>")
+            out.append(
+                f'<li><a href="{_attr(self._page(path))}"{current}>{_text(_strip_tags(title))}</a></li>'
+            )
         out.append("</ul>")
         return "\n".join(out)
+
+    def entry(self, page: str):
+        for entry in self.entries:
+            if self._page(entry[2]) == page:
+                return entry
+        return None
+
+    def breadcrumbs(self, page: str) -> str:
+        entry = self.entry(page)
+        if entry is None or page == "index.html":
+            return ""
+        items = [f'<li><a href="index.html">{_text(SITE_NAME)}</a></li>']
+        if entry[3] == "appendix":
+            items.append("<li>Bijlagen</li>")
+        items.append(f'<li><span aria-current="page">{_text(_strip_tags(entry[1]))}</span></li>')
+        return f'<nav class="breadcrumbs" aria-label="Kruimelpad"><ol>{"".join(items)}</ol></nav>'
+
+    def page_toc(self, page: str) -> str:
+        entry = self.entry(page)
+        if entry is None or len(entry[4]) < 2:
+            return ""
+        links = []
+        for sub_title, sub_path in entry[4]:
+            target, _, anchor = sub_path.partition("#")
+            href = f"#{anchor}" if anchor and target == page else sub_path
+            links.append(f'<li><a href="{_attr(href)}">{_text(_strip_tags(sub_title))}</a></li>')
+        return (
+            '<nav class="page-toc" aria-labelledby="page-toc-title">'
+            '<p class="page-toc-title" id="page-toc-title">Op deze pagina</p>'
+            f"<ul>{''.join(links)}</ul></nav>"
+        )
 
     def full(self) -> str:
         out = ['<div class="index-toc">', '<h2 id="inhoudsopgave">Inhoudsopgave</h2>', "<ul>"]
@@ -478,7 +576,7 @@ class _Toc:
 
 
 def _chapter_kinds(book: Any) -> dict[str, str]:
-    kinds = {}
+    kinds = {DATA_PAGE_ID: "data"}
     for chapter in getattr(book, "chapters", None) or []:
         cid = getattr(chapter, "id", None)
         if cid:
@@ -525,14 +623,58 @@ def _fix_cross_page_links(text: str, name: str, anchors: dict[str, str]) -> str:
     return _LOCAL_HREF.sub(repl, text)
 
 
+_TABLE = re.compile(r"<table\b.*?</table>", flags=re.S)
+_CAPTION = re.compile(r"<caption\b[^>]*>(.*?)</caption>", flags=re.S)
+_COMMENT = re.compile(r"<!--.*?-->", flags=re.S)
+
+HEADER_CONTROLS = f"""<button type="button" class="nav-toggle" aria-expanded="false"
+aria-controls="site-nav" hidden>Menu</button>
+<form class="site-search" role="search" data-index="{ASSET_DIR}/{SEARCH_INDEX}" hidden>
+<label for="zoekterm">Zoeken in het rapport</label>
+<input type="search" id="zoekterm" name="q" autocomplete="off">
+<button type="submit">Zoek</button>
+</form>"""
+SEARCH_RESULTS = (
+    '<div id="zoekresultaten" class="search-results" role="region" aria-label="Zoekresultaten" hidden></div>'
+)
+
+
+def _scroll_tables(text: str) -> str:
+    """Every table in its own focusable, labelled scroll container (the page itself never scrolls)."""
+
+    def wrap(m: re.Match[str]) -> str:
+        before = text[max(0, m.start() - 120) : m.start()]
+        if 'class="table-scroll"' in before:
+            return m.group(0)
+        caption = _CAPTION.search(m.group(0))
+        label = html.unescape(_strip_tags(caption.group(1))) if caption else "Tabel"
+        label = " ".join(label.split()) or "Tabel"
+        region = f'<div class="table-scroll" role="region" tabindex="0" aria-label="{_attr(label)}">'
+        return f"{region}{m.group(0)}</div>"
+
+    return _TABLE.sub(wrap, text)
+
+
 def _finish_page(
     text: str, name: str, toc: _Toc, demo: str | None, copies: dict[str, Path], anchors: dict[str, str]
 ) -> str:
     text = _fix_cross_page_links(text, name, anchors)
+    # Pandoc's chunkedhtml points links to ids it does not know at the first page; the skip link
+    # is added here, after Pandoc, so it stays on its own page.
+    text = text.replace("<!--MONITOR-SKIP-->", '<a class="skip-link" href="#inhoud">Naar de inhoud</a>', 1)
+    text = text.replace("<!--MONITOR-HEADER-->", HEADER_CONTROLS, 1)
     text = text.replace("<!--MONITOR-TOC-->", toc.sidebar(name), 1)
+    text = text.replace("<!--MONITOR-BREADCRUMBS-->", toc.breadcrumbs(name), 1)
     text = text.replace("<!--MONITOR-INDEX-->", toc.full() if name == "index.html" else "", 1)
     banner = f'<div class="demo-banner" role="note"><p>{_text(demo)}</p></div>' if demo else ""
-    text = text.replace("<!--MONITOR-DEMO-->", banner, 1)
+    text = text.replace("<!--MONITOR-DEMO-->", SEARCH_RESULTS + banner, 1)
+    page_toc = toc.page_toc(name) if name != "index.html" else ""
+    if page_toc:
+        main = text.find("<main")
+        h1_end = text.find("</h1>", main)
+        if main >= 0 and h1_end >= 0:
+            at = h1_end + len("</h1>")
+            text = text[:at] + "\n" + page_toc + text[at:]
 
     def local_image(m: re.Match[str]) -> str:
         src = html.unescape(m.group(2))
@@ -549,15 +691,186 @@ def _finish_page(
         return m.group(1) + _attr(rel) + m.group(3)
 
     text = _IMG_SRC.sub(local_image, text)
-    if 'class="chart"' in text:
-        scripts = (
-            f'<script src="{ASSET_DIR}/vega-bundle.js"></script>\n'
-            f'<script src="{ASSET_DIR}/monitor.js"></script>'
-        )
-    else:
-        scripts = ""
+    text = _scroll_tables(text)
+    scripts = f'<script src="{ASSET_DIR}/monitor.js"></script>'
+    if 'class="chart"' in text:  # the chart library only where there are charts
+        scripts = f'<script src="{ASSET_DIR}/vega-bundle.js"></script>\n' + scripts
     text = text.replace("<!--MONITOR-SCRIPTS-->", scripts, 1)
-    return text
+    # No comments in the published pages (editors' notes in chapters, the template's markers).
+    return _COMMENT.sub("", text)
+
+
+# ==========================================================================================
+# The page "Gegevens" (open data)
+# ==========================================================================================
+
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+!|~^$@-])")
+
+
+def _md(text: str) -> str:
+    return _MD_SPECIAL.sub(r"\\\1", " ".join(str(text).split()))
+
+
+def _data_page(book: Any, folder: Path) -> str:
+    """Markdown of the page "Gegevens": the downloads of the open data, with what they contain."""
+    from report.render.opendata import SYMBOLS, load_tables
+
+    _meta, tables = load_tables(book.root)
+    xlsx = sorted(folder.glob("*.xlsx"))
+    lines = [
+        f"# Gegevens {{#{DATA_PAGE_ID} .unnumbered}}",
+        "",
+        "De tabellen van de bijlage Tabellen zijn hier ook als gegevens te downloaden, om zelf mee te "
+        "rekenen. De cijfers zijn dezelfde als in het rapport.",
+        "",
+    ]
+    if getattr(book, "demo_notice", None):
+        lines += [f"**{_md(book.demo_notice)}**", ""]
+    lines += ["## Downloads", ""]
+    for path in xlsx:
+        lines.append(
+            f"- [Alle tabellen in één werkmap (XLSX)]({DATA_DIR}/{path.name}): met een voorblad, een "
+            "inhoud, een toelichting met de bronnen en kanttekeningen, de verklaring van de symbolen "
+            "en één tabel per werkblad."
+        )
+    lines += [
+        f"- [Beschrijving van de gegevens (datapackage.json)]({DATA_DIR}/datapackage.json): een "
+        "Frictionless Data Package met per CSV-bestand de kolommen, hun type en hun betekenis.",
+        "",
+        "## CSV-bestanden per tabel",
+        "",
+        "Elk CSV-bestand (UTF-8, komma als scheidingsteken, punt als decimaalteken) heeft één rij per "
+        "jaar en drugsmarkt (of regio), met de kolommen jaar, drugsmarkt of regio, waarde (met de "
+        "eenheid in de kolomnaam), symbool, reeksbreuk en herzien (1 = ja, 0 = nee).",
+        "",
+    ]
+    for t in tables:
+        lines.append(f"- [{_md(t.title)}]({DATA_DIR}/{t.csv_name}) (CSV; eenheid: {_md(t.unit)})")
+    lines += ["", "## Symbolen", "", "In de kolom symbool staan de symbolen van het CBS:", ""]
+    lines += [f"- `{sym}`: {meaning}" for sym, meaning in SYMBOLS]
+    return "\n".join(lines) + "\n"
+
+
+# ==========================================================================================
+# Search index
+# ==========================================================================================
+
+
+def fold(text: str) -> str:
+    """Lower case without accents ("Cocaïne" → "cocaine"), as assets/monitor.js folds a query."""
+    import unicodedata
+
+    decomposed = unicodedata.normalize("NFKD", text.lower())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def _words(text: str) -> list[str]:
+    return [w for w in re.split(r"[^a-z0-9]+", fold(text)) if len(w) > 1]
+
+
+class _SectionText(HTMLParser):
+    """Text of ``<main>`` per section (``<section id>``); headings kept apart."""
+
+    SKIP = {"script", "style", "nav", "svg", "button", "form"}
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.in_main = False
+        self.skip = 0
+        self.stack: list[list[str]] = []  # [id, ...] of open sections and other tags
+        self.sections: dict[str, dict] = {}
+        self.order: list[str] = []
+        self.heading: str | None = None
+
+    def _current(self) -> str | None:
+        for tag, sid in reversed(self.stack):
+            if tag == "section":
+                return sid
+        return None
+
+    def handle_starttag(self, tag: str, attrs) -> None:
+        attrs = dict(attrs)
+        if tag == "main":
+            self.in_main = True
+            return
+        if not self.in_main:
+            return
+        if tag in self.SKIP or tag in ("details",):
+            self.skip += 1
+        if tag == "section":
+            sid = attrs.get("id") or ""
+            self.stack.append(["section", sid])
+            if sid and sid not in self.sections:
+                self.sections[sid] = {"title": [], "text": []}
+                self.order.append(sid)
+            return
+        if tag in ("h1", "h2", "h3", "h4"):
+            self.heading = tag
+        self.stack.append([tag, None])
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "main":
+            self.in_main = False
+            return
+        if not self.in_main:
+            return
+        if tag in self.SKIP or tag in ("details",):
+            self.skip = max(0, self.skip - 1)
+        if tag == self.heading:
+            self.heading = None
+        for i in range(len(self.stack) - 1, -1, -1):
+            if self.stack[i][0] == tag:
+                del self.stack[i:]
+                break
+
+    def handle_data(self, data: str) -> None:
+        if not self.in_main or self.skip:
+            return
+        sid = self._current()
+        if not sid:
+            return
+        part = "title" if self.heading else "text"
+        self.sections[sid][part].append(data)
+
+
+def search_index(pages: dict[str, str]) -> dict:
+    """Sections of the finished pages as an inverted index: ``terms`` word → [doc, weight, ...]."""
+    docs: list[dict] = []
+    postings: dict[str, dict[int, int]] = {}
+    for name in sorted(pages):
+        parser = _SectionText()
+        parser.feed(pages[name])
+        page_title = ""
+        for n, sid in enumerate(parser.order):
+            sec = parser.sections[sid]
+            title = " ".join("".join(sec["title"]).split())
+            body = " ".join("".join(sec["text"]).split())
+            if not title and not body:
+                continue
+            if n == 0:
+                page_title = title
+            doc = len(docs)
+            excerpt = body[:180].rsplit(" ", 1)[0] + " …" if len(body) > 180 else body
+            docs.append(
+                {
+                    "url": name if n == 0 else f"{name}#{sid}",
+                    "title": title or page_title,
+                    "page": page_title or name,
+                    "text": excerpt,
+                }
+            )
+            for weight, words in ((5, _words(title)), (1, _words(body))):
+                for w in words:
+                    entry = postings.setdefault(w, {})
+                    entry[doc] = entry.get(doc, 0) + weight
+    terms = {w: [x for doc, n in sorted(d.items()) for x in (doc, n)] for w, d in sorted(postings.items())}
+    return {"docs": docs, "terms": terms}
+
+
+def search_index_js(pages: dict[str, str]) -> str:
+    """``assets/zoekindex.js``: the index as a script (file:// pages cannot fetch a JSON file)."""
+    data = json.dumps(search_index(pages), ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return f"window.MONITOR_SEARCH = {data};\n"
 
 
 # ==========================================================================================
@@ -588,8 +901,36 @@ def _write_assets(out_dir: Path, book: Any) -> None:
     (assets / "vega-bundle.js").write_text(vega_bundle(), encoding="utf-8", newline="\n")
     fonts = _font_dir(book)
     for name in FONT_FILES:
-        if (fonts / name).exists():
-            shutil.copyfile(fonts / name, assets / "fonts" / name)
+        source = fonts / name
+        if not source.exists():
+            continue
+        if source.suffix == ".ttf":
+            (assets / "fonts" / f"{source.stem}.woff").write_bytes(
+                _font_subset(str(source), source.stat().st_mtime)
+            )
+        else:
+            shutil.copyfile(source, assets / "fonts" / name)
+
+
+@functools.lru_cache(maxsize=8)
+def _font_subset(path: str, _mtime: float) -> bytes:
+    """A Latin subset of a TTF as WOFF (about 60 kB instead of 500 kB), the same bytes every time."""
+    from fontTools import subset
+    from fontTools.ttLib import TTFont
+
+    options = subset.Options()
+    options.flavor = "woff"
+    options.layout_features = ["*"]
+    options.name_IDs = ["*"]
+    options.notdef_outline = True
+    font = TTFont(path, recalcTimestamp=False)
+    subsetter = subset.Subsetter(options)
+    subsetter.populate(unicodes=FONT_UNICODES)
+    subsetter.subset(font)
+    font.flavor = "woff"
+    buf = io.BytesIO()
+    font.save(buf, reorderTables=False)
+    return buf.getvalue()
 
 
 def monitor_js() -> str:
@@ -627,6 +968,10 @@ def vega_bundle() -> str:
 # ==========================================================================================
 
 
+def _strip_tags(value: Any) -> str:
+    return re.sub(r"<[^>]+>", "", str(value))
+
+
 def _text(value: Any) -> str:
     return html.escape(str(value), quote=False)
 
@@ -635,4 +980,4 @@ def _attr(value: Any) -> str:
     return html.escape(str(value), quote=True)
 
 
-__all__ = ["build_html_site", "vega_bundle", "monitor_js"]
+__all__ = ["build_html_site", "fold", "monitor_js", "search_index", "vega_bundle"]

@@ -1,0 +1,82 @@
+"""Open data from _generated/gegevens/tabellen.json: CSV, XLSX and datapackage.json (no browser)."""
+
+from __future__ import annotations
+
+import csv
+import json
+import shutil
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+
+from report.errors import MonitorError
+from report.render.opendata import TABLES_JSON, load_tables, write_open_data
+
+FIXTURE = Path(__file__).parent / "fixtures" / "mini_book"
+
+
+def book(root: Path) -> SimpleNamespace:
+    return SimpleNamespace(
+        root=root,
+        title="Mini-monitor",
+        edition="2025",
+        date="2025-06-30",
+        date_text="30 juni 2025",
+        publisher="Testbureau",
+        demo_notice="Demonstratieversie: alle cijfers zijn fictief.",
+        output_stem="mini-monitor-2025",
+    )
+
+
+@pytest.fixture
+def root(tmp_path: Path) -> Path:
+    dest = tmp_path / "mini"
+    (dest / TABLES_JSON).parent.mkdir(parents=True)
+    shutil.copyfile(FIXTURE / TABLES_JSON, dest / TABLES_JSON)
+    return dest
+
+
+def test_csv_rows_symbols_and_units(root: Path, tmp_path: Path):
+    out = write_open_data(book(root), tmp_path / "out")
+    rows = list(csv.reader((out.folder / "inbeslagnames-nl-kg.csv").read_text(encoding="utf-8").splitlines()))
+    assert rows == [
+        ["jaar", "drugsmarkt", "waarde (kg)", "symbool", "reeksbreuk", "herzien"],
+        ["2022", "cocaïne", "", ".", "0", "0"],  # a missing year: CBS '.'
+        ["2023", "cocaïne", "40456", "", "0", "0"],
+        ["2024", "cocaïne", "45312", "*", "0", "1"],  # provisional and revised
+    ]
+    package = json.loads(out.datapackage.read_text(encoding="utf-8"))
+    (resource,) = package["resources"]
+    assert resource["path"] == "inbeslagnames-nl-kg.csv"
+    assert "ondergrens" in resource["schema"]["fields"][2]["description"]
+    assert "vijf van de elf" in resource["description"]  # the caveats travel with the data
+
+
+def test_same_tables_same_bytes(root: Path, tmp_path: Path):
+    a = write_open_data(book(root), tmp_path / "a")
+    b = write_open_data(book(root), tmp_path / "b")
+    for fa, fb in zip(a.files(), b.files(), strict=True):
+        assert fa.read_bytes() == fb.read_bytes(), fa.name
+
+
+def test_missing_tables_file_says_what_to_run(tmp_path: Path):
+    with pytest.raises(MonitorError, match=r"tabellen\.json ontbreekt: voer eerst `monitor build` uit"):
+        load_tables(tmp_path)
+
+
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        (lambda t: t["rijen"][1].update(waarde="veel"), r"tabel 1, rij 2: waarde 'veel' is geen getal"),
+        (lambda t: t.update(id="Met Spaties"), r"tabel 1: id 'Met Spaties'"),
+        (lambda t: t.pop("decimalen"), r"tabel 1: veld 'decimalen' ontbreekt"),
+    ],
+)
+def test_bad_tables_file_names_table_row_and_value(root: Path, change, message: str):
+    path = root / TABLES_JSON
+    data = json.loads(path.read_text(encoding="utf-8"))
+    change(data["tabellen"][0])
+    path.write_text(json.dumps(data), encoding="utf-8")
+    with pytest.raises(MonitorError, match=message):
+        load_tables(root)
