@@ -89,6 +89,10 @@ class Source(_Strict):
     date_format: str = "%d-%m-%Y"
     aggregate: RecordAggregation | None = None
     provisional_years: list[int] = Field(default_factory=list)
+    supersedes: dict[str, str] = Field(
+        default_factory=dict,
+        description="A re-delivery → the file it replaces (paths under data/raw/); the old file is not read.",
+    )
     annotations: list[Annotation] = Field(default_factory=list)
 
     @field_validator("encoding")

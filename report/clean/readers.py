@@ -569,8 +569,9 @@ def check_columns(table: Table, expected: list[str], src: Source, problems: Prob
 # -- numbers -------------------------------------------------------------------------------------
 
 
-_NUMBER_NL = re.compile(r"^-?\d{1,3}(\.\d{3})*(,\d+)?$|^-?\d+(,\d+)?$")
-_NUMBER_EN = re.compile(r"^-?\d{1,3}(,\d{3})*(\.\d+)?$|^-?\d+(\.\d+)?$")
+# A thousands group never starts with 0 ('0.125' is no 125 in a decimal-comma file).
+_NUMBER_NL = re.compile(r"^-?[1-9]\d{0,2}(\.\d{3})+(,\d+)?$|^-?\d+(,\d+)?$")
+_NUMBER_EN = re.compile(r"^-?[1-9]\d{0,2}(,\d{3})+(\.\d+)?$|^-?\d+(\.\d+)?$")
 
 
 def parse_number(value: object, src: Source) -> tuple[float | None, str, str]:
@@ -593,13 +594,26 @@ def parse_number(value: object, src: Source) -> tuple[float | None, str, str]:
         return None, "a number; the cell is empty", ""
     if text in EXCEL_ERRORS:
         return None, "a number", "the cell holds an Excel formula error: correct the formula"
-    text = text.replace("\u00a0", "").replace(" ", "") if src.thousands in (" ", "") else text
+    spaced = text.replace("\u00a0", " ")
+    if " " in spaced and src.thousands in (" ", ""):
+        # A space groups thousands only in threes ('10 860'); '10 86' is two numbers or a typo.
+        if not re.fullmatch(r"-?\d{1,3}( \d{3})+([.,]\d+)?", spaced):
+            return (
+                None,
+                "a number; the spaces in it do not group thousands (1 234 567)",
+                ("remove the space, or write the digits in groups of three"),
+            )
+        spaced = spaced.replace(" ", "")
+    text = spaced
     symbols = " or a CBS symbol ('.' missing, 'x' secret, '-' nil)" if src.symbols == "cbs" else ""
     no_figure = (
         ""
         if symbols or not re.search(r"[^\W\d_]", text)
         else "leave the cell empty (or '.') when there is no figure"
     )
+    ambiguous = _ambiguous_separator(text, src)
+    if ambiguous:
+        return None, ambiguous[0], ambiguous[1]
     if src.decimal == ",":
         if not _NUMBER_NL.match(text):
             hint = no_figure
@@ -613,3 +627,54 @@ def parse_number(value: object, src: Source) -> tuple[float | None, str, str]:
             hint = f"this looks like a decimal comma: write {text.replace('.', '').replace(',', '.')}"
         return None, f"a number written as 1,234.5 (decimal point){symbols}", hint
     return float(text.replace(",", "")), "", ""
+
+
+def _ambiguous_separator(text: str, src: Source) -> tuple[str, str] | None:
+    """'24.730' where the decimal is ',' and no thousands separator is declared: 24730 or 24,73?
+    Read either way, a number may be a thousand times off without a word; it is refused."""
+    other = "." if src.decimal == "," else ","
+    if src.thousands == other:
+        return None
+    if re.fullmatch(rf"-?[1-9]\d{{0,2}}{re.escape(other)}\d{{3}}", text):
+        read_as = text.replace(other, "")
+        decimal = text.replace(other, src.decimal)
+        return (
+            f"a number written with the file's separators (decimal {src.decimal!r}, "
+            f"thousands {repr(src.thousands) if src.thousands else 'none'})",
+            f"{text!r} is ambiguous ({read_as} or {decimal}): write it so, or set 'thousands: \"{other}\"' "
+            f"{_in_sources(src)} when the file groups thousands with {other!r}",
+        )
+    return None
+
+
+def ambiguous_in_column(
+    values: list[tuple[int, object]], src: Source, excel: bool
+) -> dict[int, tuple[str, str]]:
+    """One rule per column: the rows whose text number the column's other cells make ambiguous.
+
+    In a workbook a number is a number cell; text with a separator says nothing about which
+    separator it is. In a CSV file, a column that groups thousands with the decimal character
+    ('36.100.000' beside decimal '.') makes every '41.000' in it ambiguous."""
+    out: dict[int, tuple[str, str]] = {}
+    texts = [(row, v.strip()) for row, v in values if isinstance(v, str) and not isinstance(v, Formula)]
+    if excel:
+        for row, text in texts:
+            if re.fullmatch(r"-?\d[\d.,\u00a0 ]*\d", text) and re.search(r"[.,]", text):
+                out[row] = (
+                    "a number cell; this cell is text with a separator",
+                    f"type it as a number in Excel (is {text!r} {text.replace('.', '').replace(',', '')} or "
+                    f"{text.replace(',', '.') if text.count(',') == 1 and '.' not in text else text}?)",
+                )
+        return out
+    d = re.escape(src.decimal)
+    grouped = [text for _, text in texts if re.fullmatch(rf"-?\d{{1,3}}({d}\d{{3}}){{2,}}", text)]
+    if grouped:
+        for row, text in texts:
+            if re.fullmatch(rf"-?\d{{1,3}}{d}\d{{3}}", text):
+                out[row] = (
+                    f"one way of writing numbers in this column (decimal {src.decimal!r})",
+                    f"{text!r} is ambiguous: {grouped[0]!r} in the same column groups thousands with "
+                    f"{src.decimal!r}; write {text.replace(src.decimal, '')} or set the separators "
+                    f"{_in_sources(src)}",
+                )
+    return out
