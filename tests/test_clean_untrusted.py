@@ -13,16 +13,21 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+import openpyxl
 import pytest
 import test_clean_bad_input as first_round
 from test_clean_bad_input import (
+    CJIB,
     DIMS,
     GEMEENTEN,
+    OM,
+    ONTM,
     POLITIE,
     UITGAAN,
     _snapshot,
     edit_line,
     edit_text,
+    edit_workbook,
 )
 
 from report.clean import CleanFailed, clean
@@ -158,6 +163,212 @@ CASES: list[Case] = [
         edit_line(DIMS, 7, "16,6", "10 86", "cp1252"),
         f"{DIMS}, row 7, column 'Waarde': found '10 86', expected a number; the spaces in it do not group "
         "thousands (1 234 567); remove the space, or write the digits in groups of three",
+    ),
+]
+
+
+# -- workbooks ------------------------------------------------------------------------------------
+
+
+def _hide_stale_sheet(wb: openpyxl.Workbook) -> None:
+    current = wb.copy_worksheet(wb["Afdoeningen"])
+    current.title = "Afdoeningen 2025"
+    wb["Afdoeningen"].sheet_state = "hidden"
+
+
+def _hide_rows(wb: openpyxl.Workbook) -> None:
+    for r in (8, 9):
+        wb["Ontmantelingen"].row_dimensions[r].hidden = True
+
+
+def _hide_column(wb: openpyxl.Workbook) -> None:
+    wb["Ontnemingen"].column_dimensions["C"].hidden = True
+
+
+def _provisional_by_format(wb: openpyxl.Workbook) -> None:
+    wb["Afdoeningen"]["A14"].number_format = '0"*"'
+
+
+def _header_twice(wb: openpyxl.Workbook) -> None:
+    wb["Opsporing"]["C2"] = "Opsporingsonderzoeken"
+
+
+def _merge_data_cells(wb: openpyxl.Workbook) -> None:
+    wb["Ontmantelingen"].merge_cells("B5:B6")
+
+
+def _text_with_separator(wb: openpyxl.Workbook) -> None:
+    wb["Ontnemingen"]["B5"] = "41.000"
+
+
+def rezip(rel: str, change: Callable[[dict[str, bytes]], dict[str, bytes]], level: int = 6) -> Mutation:
+    """Rewrite the parts of a workbook (a dict name → bytes)."""
+    import io
+    import zipfile
+
+    def mutate(root: Path) -> None:
+        path = root / rel
+        with zipfile.ZipFile(path) as z:
+            parts = {n: z.read(n) for n in z.namelist()}
+        buf = io.BytesIO()
+        with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED, compresslevel=level) as z:
+            for name, data in change(parts).items():
+                z.writestr(name, data)
+        path.write_bytes(buf.getvalue())
+
+    return mutate
+
+
+def _with_prolog(name: str, dtd: bytes) -> Callable[[dict[str, bytes]], dict[str, bytes]]:
+    def change(parts: dict[str, bytes]) -> dict[str, bytes]:
+        data = parts[name]
+        end = data.index(b"?>") + 2 if b"?>" in data[:200] else 0
+        parts[name] = data[:end] + dtd + data[end:]
+        return parts
+
+    return change
+
+
+XXE = b'<!DOCTYPE worksheet [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>'
+LAUGHS = (
+    b'<!DOCTYPE lolz [<!ENTITY lol "lol">'
+    + b"".join(
+        b'<!ENTITY lol%d "%s">' % (i, (b"&lol%d;" % (i - 1) if i > 1 else b"&lol;") * 10)
+        for i in range(1, 10)
+    )
+    + b"]>"
+)
+
+
+def _bomb(parts: dict[str, bytes]) -> dict[str, bytes]:
+    parts["xl/worksheets/sheet1.xml"] = parts["xl/worksheets/sheet1.xml"].replace(
+        b"</worksheet>", b" " * 250_000_000 + b"</worksheet>"
+    )
+    return parts
+
+
+def _many_parts(parts: dict[str, bytes]) -> dict[str, bytes]:
+    return {**parts, **{f"xl/media/x{i}.bin": b"" for i in range(10_001)}}
+
+
+def fake_encrypted(root: Path) -> bytes:
+    """The start of an OLE2 compound file with the directory entries of an encrypted OOXML package."""
+    name = "EncryptedPackage".encode("utf-16-le")
+    return b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 504 + "EncryptionInfo".encode("utf-16-le") + name
+
+
+def ods(root: Path) -> bytes:
+    import io
+    import zipfile
+
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        z.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet")
+        z.writestr("content.xml", "<office:document-content/>")
+    return buf.getvalue()
+
+
+def replace_with(rel: str, make: Callable[[Path], bytes]) -> Mutation:
+    return lambda root: (root / rel).write_bytes(make(root))
+
+
+CASES += [
+    Case(
+        "hidden, stale sheet beside the visible current one",
+        OM,
+        edit_workbook(OM, _hide_stale_sheet),
+        f"{OM}, sheet 'Afdoeningen': found 'a hidden sheet', expected a visible sheet (a hidden sheet is "
+        "often an old copy); the visible sheets are 'Opsporing', 'Afdoeningen 2025': make the sheet "
+        "visible if it is the current one, or set 'sheet' of source om_afdoeningen in data/sources.yml",
+    ),
+    Case(
+        "hidden rows in the table",
+        ONTM,
+        edit_workbook(ONTM, _hide_rows),
+        f"{ONTM}, sheet 'Ontmantelingen', row 8: found 'hidden rows 8-9', expected no hidden rows in the "
+        "table; unhide the rows and check them: delete them if they do not belong in the delivery",
+    ),
+    Case(
+        "hidden column in the table",
+        CJIB,
+        edit_workbook(CJIB, _hide_column),
+        f"{CJIB}, sheet 'Ontnemingen': found 'hidden columns C', expected no hidden columns in the table; "
+        "unhide the columns and check them",
+    ),
+    Case(
+        "year shown as 2023* by the number format only",
+        OM,
+        edit_workbook(OM, _provisional_by_format),
+        f"{OM}, sheet 'Afdoeningen', row 14, column 'Jaar': found '2023 (format 0\"*\")', expected a value "
+        "as typed, without a marker shown only by the cell's number format; the format shows text the cell "
+        "does not hold (e.g. '2024*' for provisional): type the marker in the cell ('2024*'), or use the "
+        "'status' column",
+    ),
+    Case(
+        "a header name twice",
+        OM,
+        edit_workbook(OM, _header_twice),
+        f"{OM}, sheet 'Opsporing', row 2, column 'Opsporingsonderzoeken': found 'Opsporingsonderzoeken', "
+        "expected a column name used once in the header; 'Opsporingsonderzoeken' heads columns B, C: "
+        "rename one, or remove the column that is not meant",
+    ),
+    Case(
+        "merged data cells",
+        ONTM,
+        edit_workbook(ONTM, _merge_data_cells),
+        f"{ONTM}, sheet 'Ontmantelingen', row 5, column 'B5:B6': found 'merged cells B5:B6', expected one "
+        "value per cell below the header; merged cells hold their value in the first cell only: unmerge "
+        "them and fill every cell",
+    ),
+    Case(
+        "'41.000' typed as text in an amount column",
+        CJIB,
+        edit_workbook(CJIB, _text_with_separator),
+        f"{CJIB}, sheet 'Ontnemingen', row 5, column 'Opgelegd (euro)': found '41.000', expected a number "
+        "cell; this cell is text with a separator, which a workbook does not say how to read; type it as a "
+        "number in Excel: is it 41000 or 41?",
+    ),
+    Case(
+        "password-protected (encrypted) workbook",
+        CJIB,
+        replace_with(CJIB, fake_encrypted),
+        f"{CJIB}: found 'a password-protected (encrypted) Excel workbook', expected an Excel workbook "
+        "(.xlsx) without a password; open it in Excel with the password and save it without one",
+    ),
+    Case(
+        "OpenDocument spreadsheet named .xlsx",
+        CJIB,
+        replace_with(CJIB, ods),
+        f"{CJIB}: found 'an OpenDocument spreadsheet (.ods)', expected an Excel workbook (.xlsx); open it in "
+        "Excel or LibreOffice and save it as .xlsx",
+    ),
+    Case(
+        "external entity (XXE) in a sheet",
+        OM,
+        rezip(OM, _with_prolog("xl/worksheets/sheet1.xml", XXE)),
+        f"{OM}: found 'a part xl/worksheets/sheet1.xml that declares a DTD or entities', expected an Excel "
+        "workbook (its XML never declares entities); entities can expand without bound or read other "
+        "files: the file is not read; ask for the file again",
+    ),
+    Case(
+        "billion laughs in workbook.xml",
+        OM,
+        rezip(OM, _with_prolog("xl/workbook.xml", LAUGHS)),
+        f"{OM}: found 'a part xl/workbook.xml that declares a DTD or entities'",
+    ),
+    Case(
+        "zip bomb (250 MB sheet in a small file)",
+        OM,
+        rezip(OM, _bomb, level=9),
+        f"{OM}: found 'a part xl/worksheets/sheet1.xml of 250 MB unpacked', expected at most 200 MB per "
+        "part (limits.max_entry_mb in data/sources.yml)",
+    ),
+    Case(
+        "zip of more than 10.000 parts",
+        OM,
+        rezip(OM, _many_parts),
+        f"{OM}: found 'a zip archive of 10011 parts', expected at most 10000 parts (limits.max_entries in "
+        "data/sources.yml); a workbook has some dozens: is this a zip bomb? Ask for the file again",
     ),
 ]
 

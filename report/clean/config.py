@@ -126,7 +126,22 @@ class Source(_Strict):
         return self
 
 
+class Limits(_Strict):
+    """Bounds on the work a raw workbook may ask for, checked before it is parsed (zip bombs)."""
+
+    max_entries: int = Field(default=10_000, gt=0, description="Files inside one .xlsx.")
+    max_entry_mb: float = Field(default=200, gt=0, description="Uncompressed size of one part (MB).")
+    max_total_mb: float = Field(default=400, gt=0, description="Uncompressed size of all parts (MB).")
+    max_ratio: float = Field(default=200, gt=1, description="Uncompressed size / compressed size of a part.")
+    max_rows: int = Field(
+        default=1_000_000,
+        gt=0,
+        description="Rows with data in a sheet (styled empty rows below do not count).",
+    )
+
+
 class Sources(_Strict):
+    limits: Limits = Field(default_factory=Limits)
     sources: list[Source] = Field(min_length=1)
 
     @model_validator(mode="after")
@@ -138,7 +153,7 @@ class Sources(_Strict):
         return self
 
 
-_MODELS = (Sources, Source, Target, Annotation, RecordAggregation)
+_MODELS = (Sources, Source, Target, Annotation, RecordAggregation, Limits)
 
 
 def _found_or_hint(error: dict) -> str:

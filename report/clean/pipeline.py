@@ -667,7 +667,8 @@ def _annotate(frame: pd.DataFrame, src_list: list[Source], problems: ProblemList
 def collect(
     project: Project, registry: Registry, progress: Progress
 ) -> tuple[pd.DataFrame, list[FileStats], ProblemList, list[Source]]:
-    sources = load_sources(project.root / "data" / "sources.yml").sources
+    config = load_sources(project.root / "data" / "sources.yml")
+    sources = config.sources
     check_targets(sources, registry)
     problems = ProblemList()
     stats: list[FileStats] = []
@@ -701,7 +702,7 @@ def collect(
                 else:
                     _whole_file(problems, before)
             else:
-                table = read_table(path, rel, src, problems)
+                table = read_table(path, rel, src, problems, config.limits)
                 if table is None:
                     _whole_file(problems, before)
                     continue

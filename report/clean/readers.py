@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from report.clean.config import Source
+from report.clean.config import Limits, Source
 from report.clean.problems import ProblemList, did_you_mean
 
 ROW = "_row"  # the row number in the file, as a spreadsheet shows it
@@ -326,12 +326,186 @@ def _layout_words(src: Source) -> str:
     return ", ".join(parts) + " and data rows"
 
 
-def read_excel_table(path: Path, rel: str, src: Source, problems: ProblemList) -> Table | None:
+OLE2_ENCRYPTED = "EncryptedPackage".encode("utf-16-le")  # a password-protected .xlsx is an OLE2 file
+ZIP_KINDS = {
+    "application/vnd.oasis.opendocument.spreadsheet": "an OpenDocument spreadsheet (.ods)",
+    "application/vnd.oasis.opendocument.text": "an OpenDocument text (.odt)",
+}
+
+
+def _workbook_problem(data: bytes, limits: Limits) -> tuple[str, str, str] | None:
+    """(what the file is, what was expected, what to do) when it is no workbook openpyxl should
+    parse: not an .xlsx, or a zip archive that asks for more work than the limits allow. Checked
+    from the zip's directory and the first bytes of each part, before anything is unpacked."""
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        infos = archive.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError):
+        return None  # openpyxl says how it is damaged
+    names = {i.filename for i in infos}
+    if "mimetype" in names:
+        kind = archive.read("mimetype")[:100].decode("ascii", "replace").strip()
+        what = ZIP_KINDS.get(kind, f"a zip archive of type {kind!r}")
+        return what, "an Excel workbook (.xlsx)", "open it in Excel or LibreOffice and save it as .xlsx"
+    if "xl/workbook.xml" not in names and not any(n.startswith("xl/") for n in names):
+        shown = ", ".join(sorted(names)[:3]) + (" …" if len(names) > 3 else "")
+        return (
+            f"a zip archive without a workbook ({shown})",
+            "an Excel workbook (.xlsx)",
+            "ask for the .xlsx file itself",
+        )
+    mb = 1_000_000
+    if len(infos) > limits.max_entries:
+        return (
+            f"a zip archive of {len(infos)} parts",
+            f"at most {limits.max_entries} parts (limits.max_entries in data/sources.yml)",
+            "a workbook has some dozens: is this a zip bomb? Ask for the file again",
+        )
+    total = sum(i.file_size for i in infos)
+    for i in infos:
+        ratio = i.file_size / max(i.compress_size, 1)
+        if i.file_size > limits.max_entry_mb * mb:
+            return (
+                f"a part {i.filename} of {i.file_size / mb:.0f} MB unpacked",
+                f"at most {limits.max_entry_mb:g} MB per part (limits.max_entry_mb in data/sources.yml)",
+                "raise the limit in data/sources.yml if the workbook is really this large",
+            )
+        if i.file_size > mb and ratio > limits.max_ratio:
+            return (
+                f"a part {i.filename} that unpacks {ratio:.0f} times its size ({i.file_size / mb:.0f} MB)",
+                f"at most {limits.max_ratio:g} times (limits.max_ratio in data/sources.yml)",
+                "a sheet compresses some tens of times: is this a zip bomb? Ask for the file again",
+            )
+    if total > limits.max_total_mb * mb:
+        return (
+            f"a workbook of {total / mb:.0f} MB unpacked",
+            f"at most {limits.max_total_mb:g} MB (limits.max_total_mb in data/sources.yml)",
+            "raise the limit in data/sources.yml if the workbook is really this large",
+        )
+    for i in infos:
+        if not i.filename.endswith((".xml", ".rels", ".vml")):
+            continue
+        with archive.open(i) as part:
+            prolog = part.read(1 << 16)
+        # What comes before the root element: a DTD can only stand there (defusedxml stops the rest).
+        root = re.search(rb"<[A-Za-z_]", prolog)
+        head = prolog[: root.start()] if root else prolog
+        if (
+            b"<!DOCTYPE" in head.upper()
+            or b"<!ENTITY" in head.upper()
+            or root is None
+            and len(prolog) == 1 << 16
+        ):
+            return (
+                f"a part {i.filename} that declares a DTD or entities",
+                "an Excel workbook (its XML never declares entities)",
+                "entities can expand without bound or read other files: the file is not read; "
+                "ask for the file again",
+            )
+    return None
+
+
+@dataclass
+class SheetFacts:
+    """What a sheet's XML says beyond its values, read by streaming it (no cell objects)."""
+
+    state: str = "visible"  # or 'hidden', 'veryHidden'
+    last_value_row: int = 0  # the last row with a value in it
+    hidden_rows: list[int] = field(default_factory=list)
+    hidden_columns: list[tuple[int, int]] = field(default_factory=list)
+    merged: list[str] = field(default_factory=list)
+    other_visible: list[str] = field(default_factory=list)  # the workbook's visible sheets
+
+
+_NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+_HIDDEN_ROW = re.compile(rb'<row\b[^>]*\bhidden="(?:1|true)"[^>]*>')
+_ROW_NUMBER = re.compile(rb'\br="(\d+)"')
+_HIDDEN = re.compile(rb'\bhidden="(?:1|true)"')
+_REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
+
+
+def _sheet_facts(data: bytes, sheet: str) -> SheetFacts | None:
+    """The sheet's visibility, hidden rows and columns, merged ranges and last row with a value."""
+    from lxml import etree
+
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        book = etree.fromstring(archive.read("xl/workbook.xml"), parser)
+        rels = etree.fromstring(archive.read("xl/_rels/workbook.xml.rels"), parser)
+    except (KeyError, zipfile.BadZipFile, etree.XMLSyntaxError, OSError, ValueError):
+        return None
+    targets = {r.get("Id"): r.get("Target", "") for r in rels}
+    facts, part = SheetFacts(), None
+    for s in book.iter(f"{_NS}sheet"):
+        state = s.get("state", "visible")
+        if s.get("name") == sheet:
+            facts.state = state
+            target = targets.get(s.get(_REL), "")
+            part = target.lstrip("/") if target.startswith("/") else "xl/" + target
+        elif state == "visible":
+            facts.other_visible.append(s.get("name", ""))
+    if part is None or part not in archive.namelist():
+        return None
+    # A scan of the bytes, not an XML parse: a sheet styled to row 1.048.576 is millions of
+    # elements, which a parser takes tens of seconds over. The part's size is bounded (limits).
+    xml = archive.read(part)
+    if b"<row" not in xml and b":row" in xml:
+        xml = re.sub(rb"<(/?)\w+:", rb"<\1", xml)  # prefixed tags (<x:row>): rare, drop the prefix
+    body_start = max(xml.find(b"<sheetData"), 0)
+    body_end = xml.rfind(b"</sheetData>")
+    body_end = len(xml) if body_end < 0 else body_end
+    last = max(xml.rfind(b"<v>", body_start, body_end), xml.rfind(b"<is>", body_start, body_end))
+    if last >= 0:
+        row_at = xml.rfind(b"<row", body_start, last)
+        found = _ROW_NUMBER.search(xml, row_at, xml.find(b">", row_at)) if row_at >= 0 else None
+        facts.last_value_row = int(found.group(1)) if found else xml.count(b"<row", body_start, last)
+    for m in _HIDDEN_ROW.finditer(xml, body_start, last if last >= 0 else body_start):
+        found = _ROW_NUMBER.search(m.group(0))
+        if found:
+            facts.hidden_rows.append(int(found.group(1)))
+    for m in re.finditer(rb"<col\b([^>]*)>", xml[:body_start]):
+        attrs = m.group(1)
+        if _HIDDEN.search(attrs):
+            lo, hi = re.search(rb'\bmin="(\d+)"', attrs), re.search(rb'\bmax="(\d+)"', attrs)
+            facts.hidden_columns.append((int(lo.group(1)) if lo else 0, int(hi.group(1)) if hi else 0))
+    for m in re.compile(rb'<mergeCell\b[^>]*\bref="([^"]+)"').finditer(xml, body_end):
+        facts.merged.append(m.group(1).decode("ascii", "replace"))
+    return facts
+
+
+def _column_letter(index: int) -> str:
+    from openpyxl.utils import get_column_letter
+
+    return get_column_letter(index)
+
+
+def _ole2_kind(data: bytes) -> str:
+    if OLE2_ENCRYPTED in data[: 1 << 20] or OLE2_ENCRYPTED in data[-(1 << 20) :]:
+        return "a password-protected (encrypted) Excel workbook"
+    return "an Excel 97-2003 workbook (.xls)"
+
+
+def read_excel_table(
+    path: Path, rel: str, src: Source, problems: ProblemList, limits: Limits | None = None
+) -> Table | None:
     import openpyxl
 
+    limits = limits or Limits()
     data = path.read_bytes()
     if not data:
         problems.add(file=rel, row=0, column="", value="", expected="an Excel workbook; the file is empty")
+        return None
+    if _looks_like_xls(data) and _ole2_kind(data).startswith("a password"):
+        problems.add(
+            file=rel,
+            row=0,
+            column="",
+            value=_ole2_kind(data),
+            expected="an Excel workbook (.xlsx) without a password",
+            hint="open it in Excel with the password and save it without one (File > Info > Protect "
+            "Workbook), or ask the supplier for an unprotected copy",
+        )
         return None
     if _looks_like_xls(data):
         problems.add(
@@ -351,8 +525,25 @@ def read_excel_table(path: Path, rel: str, src: Source, problems: ProblemList) -
             hint = "this is a text file (CSV?): open it in Excel and save it as .xlsx"
         problems.add(file=rel, row=0, column="", value=start, expected="an Excel workbook (.xlsx)", hint=hint)
         return None
+    refused = _workbook_problem(data, limits)
+    if refused:
+        problems.add(file=rel, row=0, column="", value=refused[0], expected=refused[1], hint=refused[2])
+        return None
+    facts = _sheet_facts(data, src.sheet or "")
+    if facts is not None and facts.last_value_row > limits.max_rows:
+        problems.add(
+            file=rel,
+            sheet=src.sheet or "",
+            row=0,
+            column="",
+            value=f"data down to row {facts.last_value_row}",
+            expected=f"at most {limits.max_rows} rows (limits.max_rows in data/sources.yml)",
+            hint="raise the limit in data/sources.yml if the sheet really holds this many rows",
+        )
+        return None
     try:
-        wb = openpyxl.load_workbook(io.BytesIO(data), data_only=True)
+        # Read-only: the cells are streamed, and only up to the last row with data.
+        wb = openpyxl.load_workbook(io.BytesIO(data), data_only=True, read_only=True)
     except (zipfile.BadZipFile, KeyError, OSError, ValueError, EOFError) as exc:
         kind = "a damaged zip archive" if isinstance(exc, zipfile.BadZipFile | EOFError) else "a zip archive"
         problems.add(
@@ -377,16 +568,61 @@ def read_excel_table(path: Path, rel: str, src: Source, problems: ProblemList) -
         )
         return None
     ws = wb[src.sheet]
-    values = [[_excel_cell(c) for c in row] for row in ws.iter_rows(values_only=True)]
+    last = facts.last_value_row if facts is not None else None
+    values, formats = [], []
+    try:
+        for row in ws.iter_rows(max_row=last) if last else ([] if last == 0 else ws.iter_rows()):
+            values.append([_excel_cell(getattr(c, "value", None)) for c in row])
+            formats.append([getattr(c, "number_format", "General") or "General" for c in row])
+    except Exception as exc:  # noqa: BLE001 - defusedxml and the XML parsers refuse in their own words
+        problems.add(
+            file=rel,
+            sheet=src.sheet or "",
+            row=0,
+            column="",
+            value=f"XML that cannot be read safely ({type(exc).__name__}: {_clip(str(exc), 80)})",
+            expected="a complete Excel workbook (.xlsx)",
+            hint="the file is damaged or was made to attack the reader: ask for it again",
+        )
+        return None
+    finally:
+        wb.close()
     while values and all(v is None or v == "" for v in values[-1]):
         values.pop()
     head_end = src.skip_rows + src.header_rows
     where = {"file": rel, "sheet": src.sheet or "", "column": ""}
+    if facts is not None and not _sheet_is_plain(facts, rel, src, head_end, problems):
+        return None
     if len(values) < head_end:
         found = "the sheet is empty" if not values else f"the sheet has only {len(values)} row(s)"
         problems.add(**where, row=0, value="", expected=f"{_layout_words(src)}; {found}")
         return None
     header = _flatten_header(values[src.skip_rows : head_end])
+    repeated = sorted({h for h in header if h and header.count(h) > 1})
+    if repeated:
+        for name in repeated:
+            cols = [_column_letter(i + 1) for i, h in enumerate(header) if h == name]
+            problems.add(
+                **{**where, "column": name},
+                row=head_end,
+                value=name,
+                expected="a column name used once in the header",
+                hint=f"{name!r} heads columns {', '.join(cols)}: rename one, or remove the column that "
+                "is not meant",
+            )
+        return None
+    marked = _format_markers(values, formats, head_end, header, src)
+    if marked:
+        for row, col, value, fmt in marked:
+            problems.add(
+                **{**where, "column": col},
+                row=row,
+                value=f"{value} (format {fmt})",
+                expected="a value as typed, without a marker shown only by the cell's number format",
+                hint="the format shows text the cell does not hold (e.g. '2024*' for provisional): type "
+                "the marker in the cell ('2024*'), or use the 'status' column",
+            )
+        return None
     year_col = next((header.index(c) for c, f in src.columns.items() if f == "year" and c in header), None)
     rows, numbers = [], []
     body = values[head_end:]
@@ -421,24 +657,103 @@ def read_excel_table(path: Path, rel: str, src: Source, problems: ProblemList) -
     return Table(rel, src.sheet or "", frame, head=values[:HEAD_ROWS])
 
 
+def _sheet_is_plain(facts: SheetFacts, rel: str, src: Source, head_end: int, problems: ProblemList) -> bool:
+    """A hidden sheet, hidden rows or columns and merged data cells are never read silently."""
+    where = {"file": rel, "sheet": src.sheet or "", "column": ""}
+    before = len(problems)
+    if facts.state != "visible":
+        visible = ", ".join(repr(n) for n in facts.other_visible) or "none"
+        problems.add(
+            **where,
+            row=0,
+            value=f"a {facts.state} sheet",
+            expected="a visible sheet (a hidden sheet is often an old copy)",
+            hint=f"the visible sheets are {visible}: make the sheet visible if it is the current one, or "
+            f"set 'sheet' {_in_sources(src)}",
+        )
+    rows = [r for r in facts.hidden_rows if r <= facts.last_value_row]
+    if rows:
+        problems.add(
+            **where,
+            row=rows[0],
+            value=f"hidden rows {_ranges(rows)}",
+            expected="no hidden rows in the table",
+            hint="unhide the rows and check them: delete them if they do not belong in the delivery",
+        )
+    for lo, hi in facts.hidden_columns:
+        cols = _column_letter(lo) + (f"-{_column_letter(hi)}" if hi != lo else "")
+        if hi >= 16384:
+            continue  # every column after the table hidden: nothing is hidden in it
+        problems.add(
+            **where,
+            row=0,
+            value=f"hidden columns {cols}",
+            expected="no hidden columns in the table",
+            hint="unhide the columns and check them: delete them if they do not belong in the delivery",
+        )
+    for ref in facts.merged:
+        first_row = int(re.sub(r"[A-Z$]", "", ref.split(":")[0]) or 0)
+        if first_row > head_end:
+            problems.add(
+                **{**where, "column": ref},
+                row=first_row,
+                value=f"merged cells {ref}",
+                expected="one value per cell below the header",
+                hint="merged cells hold their value in the first cell only: unmerge them and fill every cell",
+            )
+    return len(problems) == before
+
+
+def _ranges(rows: list[int]) -> str:
+    out, start = [], rows[0]
+    for a, b in zip(rows, rows[1:] + [None]):
+        if b != a + 1:
+            out.append(f"{start}" if start == a else f"{start}-{a}")
+            start = b
+    return ", ".join(out)
+
+
+def _format_markers(values, formats, head_end: int, header: list[str], src: Source) -> list[tuple]:
+    """Number cells whose format shows text ('0"*"', '0\\*', '0 "(v)"'): the value shown is not the value."""
+    out = []
+    for i, (row, fmts) in enumerate(zip(values, formats)):
+        if i < head_end:
+            continue
+        for j, (v, fmt) in enumerate(zip(row, fmts)):
+            if isinstance(v, int | float) and not isinstance(v, bool) and isinstance(fmt, str):
+                shown = re.sub(r"\[[^\]]*\]", "", fmt)  # colours, conditions, locales
+                if re.search(r'"[^"]+"|\\.', shown) and not re.fullmatch(
+                    r'[#0.,\s]*(\\ |" ")*[#0.,\s]*', shown
+                ):
+                    out.append((i + 1, header[j] if j < len(header) else _column_letter(j + 1), v, fmt))
+    return out
+
+
 def _formulas_without_result(
     data: bytes, sheet: str | None, rows: list[list[object]], numbers: list[int]
 ) -> None:
     """An empty cell may hold a formula that was never calculated: mark it, it is no missing figure."""
     import openpyxl
 
-    ws = openpyxl.load_workbook(io.BytesIO(data), data_only=False)[sheet]
-    for row, number in zip(rows, numbers):
+    wb = openpyxl.load_workbook(io.BytesIO(data), data_only=False, read_only=True)
+    ws = wb[sheet]
+    at = dict(zip(numbers, rows))
+    for number, cells in enumerate(ws.iter_rows(max_row=max(numbers), values_only=True), start=1):
+        row = at.get(number)
+        if row is None:
+            continue
         for j, v in enumerate(row):
-            if v is None:
-                formula = ws.cell(row=number, column=j + 1).value
-                if isinstance(formula, str) and formula.startswith("="):
-                    row[j] = Formula(formula)
+            formula = cells[j] if j < len(cells) else None
+            if v is None and isinstance(formula, str) and formula.startswith("="):
+                row[j] = Formula(formula)
+    wb.close()
 
 
-def read_table(path: Path, rel: str, src: Source, problems: ProblemList) -> Table | None:
+def read_table(
+    path: Path, rel: str, src: Source, problems: ProblemList, limits: Limits | None = None
+) -> Table | None:
     if src.format == "excel":
-        return read_excel_table(path, rel, src, problems)
+        return read_excel_table(path, rel, src, problems, limits)
     return read_csv_table(path, rel, src, problems)
 
 
@@ -660,10 +975,13 @@ def ambiguous_in_column(
     if excel:
         for row, text in texts:
             if re.fullmatch(r"-?\d[\d.,\u00a0 ]*\d", text) and re.search(r"[.,]", text):
+                digits = re.sub(r"[^\d-]", "", text)
+                cut = max(text.rfind("."), text.rfind(","))
+                decimal = float(re.sub(r"[^\d-]", "", text[:cut]) + "." + text[cut + 1 :])
                 out[row] = (
-                    "a number cell; this cell is text with a separator",
-                    f"type it as a number in Excel (is {text!r} {text.replace('.', '').replace(',', '')} or "
-                    f"{text.replace(',', '.') if text.count(',') == 1 and '.' not in text else text}?)",
+                    "a number cell; this cell is text with a separator, which a workbook does not say how "
+                    "to read",
+                    f"type it as a number in Excel: is it {digits} or {decimal:g}?",
                 )
         return out
     d = re.escape(src.decimal)
