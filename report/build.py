@@ -22,10 +22,11 @@ from report import figures as fig
 from report import numbers
 from report.errors import MonitorError
 from report.facts import SeriesFacts, all_facts
+from report.markdown_text import escape
 from report.observations import CleanData, load_clean_data
 from report.project import Project
 from report.registry import Indicator, Registry, load_registry
-from report.text import TextWriter, find_causal_words
+from report.text import Markdown, TextWriter, find_causal_words
 
 DEMO_NOTICE_NL = "Fictieve demonstratiegegevens: de cijfers in dit rapport zijn verzonnen."
 DEMO_NOTICE_EN = "Fictitious demonstration data: the figures in this report are invented."
@@ -192,7 +193,7 @@ class Builder:
             "voorlopig": any(s.last.provisional for s in latest),
         }
         text = self.writer.render(self.writer.first_existing("nl/regio.md.j2"), **ctx)
-        return " ".join(text.split())
+        return Markdown(" ".join(text.split()))
 
     def figure(self, ind: Indicator, measure, series: list[SeriesFacts], cache: Path | None) -> dict:
         fid = fig.figure_id(ind.id, measure.id)
@@ -399,10 +400,12 @@ class Builder:
                                 v = numbers.number(p.value, unit.decimals)
                                 revised = (s.indicator, s.measure, s.market, s.region, y) in self.revisions
                                 cells.append(
-                                    v
-                                    + ("*" if p.provisional else "")
-                                    + (" ^r^" if revised else "")
-                                    + (" ¹" if p.series_break else "")
+                                    Markdown(
+                                        v
+                                        + ("\\*" if p.provisional else "")
+                                        + (" ^r^" if revised else "")
+                                        + (" ¹" if p.series_break else "")
+                                    )
                                 )
                         body.append({"jaar": str(y), "cellen": cells})
                     suffix = ""
@@ -476,7 +479,9 @@ class Builder:
         self.write("bijlagen/definities.md", self.appendix_definitions())
         self.write("bijlagen/tabellen.md", self.appendix_tables())
         notice = (
-            f"::: {{.demo}}\n**{DEMO_NOTICE_NL}**\n{self.data.description}\n:::\n" if self.data.demo else ""
+            f"::: {{.demo}}\n**{escape(DEMO_NOTICE_NL)}**\n{escape(self.data.description)}\n:::\n"
+            if self.data.demo
+            else ""
         )
         self.write("demo.md", notice)
         meta = {

@@ -31,8 +31,10 @@ def launch():
     return playwright, browser  # stop both: browser.close(), then playwright.stop()
 
 
-def open_page(browser, path: Path):
-    page = browser.new_page(viewport={"width": 1280, "height": 900})
+def open_page(browser, path: Path, bypass_csp: bool = True):
+    """The page opened from file://; with bypass_csp the site's Content-Security-Policy lets the
+    tests inject axe-core (test_data_strings.py checks the site with the policy in force)."""
+    page = browser.new_page(viewport={"width": 1280, "height": 900}, bypass_csp=bypass_csp)
     requests: list[str] = []
     errors: list[str] = []
     page.on("request", lambda r: requests.append(r.url))

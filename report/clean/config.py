@@ -15,6 +15,7 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from report import safe_yaml
 from report.clean.problems import did_you_mean
 from report.errors import MonitorError
 
@@ -94,6 +95,18 @@ class Source(_Strict):
         description="A re-delivery → the file it replaces (paths under data/raw/); the old file is not read.",
     )
     annotations: list[Annotation] = Field(default_factory=list)
+
+    @field_validator("files", "supersedes")
+    @classmethod
+    def _inside_raw(cls, value):
+        names = list(value) + (list(value.values()) if isinstance(value, dict) else [])
+        for name in names:
+            parts = Path(name).parts
+            if Path(name).is_absolute() or ".." in parts or name.startswith("~"):
+                raise ValueError(
+                    f"{name!r} leaves data/raw/: patterns are relative to data/raw/, without '..'"
+                )
+        return value
 
     @field_validator("encoding")
     @classmethod
@@ -187,7 +200,9 @@ class _UniqueKeyLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
 
 def load_sources(path: Path) -> Sources:
     try:
-        raw = yaml.load(path.read_text(encoding="utf-8"), Loader=_UniqueKeyLoader)  # a safe loader
+        text = path.read_text(encoding="utf-8")
+        safe_yaml.check_bounds(text, path)
+        raw = yaml.load(text, Loader=_UniqueKeyLoader)  # a safe loader
     except FileNotFoundError as exc:
         raise MonitorError(f"{path}: source configuration not found") from exc
     except yaml.MarkedYAMLError as exc:

@@ -24,8 +24,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pandera.pandas as pa
-import yaml
 
+from report import safe_yaml
 from report.clean import records as rec
 from report.clean.config import Source, load_sources
 from report.clean.problems import Problem, ProblemList, did_you_mean
@@ -676,6 +676,7 @@ def collect(
     claimed: set[Path] = set()
     for src in sources:
         files = sorted({p for pattern in src.files for p in project.raw.glob(pattern) if p.is_file()})
+        files = _inside_raw(project, files, claimed, problems)
         record_parts: list[tuple[str, pd.DataFrame]] = []
         if not files:
             problems.add(
@@ -742,6 +743,29 @@ def collect(
             )
     frame = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
     return frame, stats, problems, sources
+
+
+def _inside_raw(project: Project, files: list[Path], claimed: set[Path], problems: ProblemList) -> list[Path]:
+    """Only files whose real path is inside data/raw are read: a link to a file elsewhere is refused,
+    naming the link, and nothing of what it points to is read or shown."""
+    raw = project.raw.resolve()
+    inside = []
+    for path in files:
+        real = path.resolve()
+        if real == raw or raw in real.parents:
+            inside.append(path)
+            continue
+        claimed.add(path)
+        problems.add(
+            file=str(path.relative_to(project.root)),
+            row=0,
+            column="",
+            value="a link to a file outside data/raw",
+            expected="a file inside data/raw (the monitor reads nothing outside the project's raw data)",
+            hint="copy the delivery into data/raw instead of linking to it",
+            whole_file=True,
+        )
+    return inside
 
 
 def _without_superseded(
@@ -945,7 +969,7 @@ def _lineage_csv(frame: pd.DataFrame) -> str:
 
 def _demo_metadata(project: Project) -> str:
     path = project.raw / "demo.yml"
-    meta = yaml.safe_load(path.read_text(encoding="utf-8")) if path.exists() else {}
+    meta = safe_yaml.safe_load(path.read_text(encoding="utf-8"), path) if path.exists() else {}
     demo = bool(meta.get("demo", False))
     description = " ".join(str(meta.get("description", "")).split())
     from report.observations import metadata_text
@@ -1018,10 +1042,13 @@ def raw_files_changed(project: Project) -> bool:
     """Do the raw files differ from those listed in data/clean/manifest.csv?"""
     if not project.raw.exists() or not (project.root / "data" / "sources.yml").exists():
         return False
+    real_raw = project.raw.resolve()
     raw = {
         str(p.relative_to(project.root)): p
         for p in project.raw.rglob("*")
-        if p.is_file() and p.name not in ("demo.yml", ".gitkeep", "README.md")
+        if p.is_file()
+        and p.name not in ("demo.yml", ".gitkeep", "README.md")
+        and (real_raw in p.resolve().parents)  # a link out of data/raw is never read, not even hashed
     }
     if not raw:
         return False

@@ -34,6 +34,7 @@ from typing import Any
 
 import yaml
 
+from report import safe_yaml
 from report.errors import MonitorError
 
 FIGURE_PREFIX = "Figuur"
@@ -196,7 +197,7 @@ def _load_yaml(path: Path, what: str) -> Any:
     except FileNotFoundError:
         raise MonitorError(f"{what} is missing: {path}") from None
     try:
-        return yaml.safe_load(text)
+        return safe_yaml.safe_load(text, path)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f", line {mark.line + 1}" if mark is not None else ""
