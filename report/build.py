@@ -26,6 +26,7 @@ from report.markdown_text import escape
 from report.observations import CleanData, load_clean_data
 from report.project import Project
 from report.registry import Indicator, Registry, load_registry
+from report.swap import recover, replace_dir
 from report.text import Markdown, TextWriter, find_causal_words
 
 DEMO_NOTICE_NL = "Fictieve demonstratiegegevens: de cijfers in dit rapport zijn verzonnen."
@@ -512,7 +513,14 @@ def build(project: Project, force: bool = False, progress: Progress | None = Non
     registry = load_registry(project.registry)
     digest = inputs_hash(project)
     stamp = project.generated / ".inputs"
-    if not force and stamp.exists() and stamp.read_text() == digest and project.variables.exists():
+    recover(project.generated, sorted(project.root.glob(".monitor-tmp-build-*")))
+    if (
+        not force
+        and stamp.exists()
+        and project.variables.exists()
+        # The stamp names the variables written with it: a run killed between the two is redone.
+        and stamp.read_text() == f"{digest}\n{_sha(project.variables.read_bytes())}"
+    ):
         return BuildResult(skipped=True)
     data = load_clean_data(project.clean, registry)
     tmp = Path(tempfile.mkdtemp(prefix=".monitor-tmp-build-", dir=project.root))
@@ -521,27 +529,25 @@ def build(project: Project, force: bool = False, progress: Progress | None = Non
         builder.run(cache=project.generated if project.generated.exists() else None, progress=progress)
         variables = yaml.safe_dump(builder.variables(), allow_unicode=True, sort_keys=True)
         _write_reference_docx(tmp / "reference.docx")
-        (tmp / ".inputs").write_text(digest)
-        # Swap in: the old folder goes only after the new one is complete.
-        old = project.root / ".monitor-tmp-old-generated"
-        if old.exists():
-            shutil.rmtree(old)
-        if project.generated.exists():
-            os.replace(project.generated, old)
-        os.replace(tmp, project.generated)
-        tmp_vars = project.variables.with_suffix(".yml.tmp")
-        tmp_vars.write_text(
+        variables_text = (
             "# Written by `monitor build` from data/clean; do not edit (see docs/conventions.md).\n"
-            + variables,
-            encoding="utf-8",
+            + variables
         )
+        (tmp / ".inputs").write_text(f"{digest}\n{_sha(variables_text.encode('utf-8'))}")
+        # Variables first, then the folder in one exchange: a kill in between leaves a stamp that
+        # does not match the variables, so the next build runs again.
+        tmp_vars = project.variables.with_suffix(".yml.tmp")
+        tmp_vars.write_text(variables_text, encoding="utf-8")
         os.replace(tmp_vars, project.variables)
-        if old.exists():
-            shutil.rmtree(old)
+        replace_dir(tmp, project.generated, "build")
         return BuildResult(skipped=False, figures=builder.figures)
     finally:
         if tmp.exists():
             shutil.rmtree(tmp)
+
+
+def _sha(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
 
 
 def _revisions(project: Project) -> dict[tuple, tuple[float, int]]:

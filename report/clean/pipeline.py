@@ -13,7 +13,6 @@ import dataclasses
 import datetime as dt
 import hashlib
 import io
-import os
 import re
 import shutil
 import tempfile
@@ -41,6 +40,7 @@ from report.errors import MonitorError
 from report.observations import COLUMNS, KEY, format_observations
 from report.project import Project
 from report.registry import Registry, load_registry
+from report.swap import recover, replace_dir
 
 Progress = Callable[[str], None]
 CBS_MISSING = {".", "x", "..", ""}
@@ -980,7 +980,10 @@ def _demo_metadata(project: Project) -> str:
 def clean(project: Project, progress: Progress | None = None, allow_rejections: bool = False) -> CleanResult:
     progress = progress or (lambda m: None)
     registry = load_registry(project.registry)
+    repaired = recover(project.clean, sorted(project.clean.parent.glob(".clean-tmp-*")))
     frame, stats, problems, sources = collect(project, registry, progress)
+    for what in repaired:
+        problems.add(file="data/clean", row=0, column="", value="", expected=f"warning: {what}", warning=True)
     logs = project.root / "_logs"
     if not frame.empty:
         frame = _annotate(frame, sources, problems)
@@ -1024,14 +1027,7 @@ def clean(project: Project, progress: Progress | None = None, allow_rejections: 
         (tmp / "rejected.csv").write_text(rejected_text, encoding="utf-8")
         revisions_text = revisions.to_csv(index=False, lineterminator="\n")
         (tmp / "revisions.csv").write_text(revisions_text, encoding="utf-8")
-        old = project.clean.parent / ".clean-old"
-        if old.exists():
-            shutil.rmtree(old)
-        if project.clean.exists():
-            os.replace(project.clean, old)
-        os.replace(tmp, project.clean)
-        if old.exists():
-            shutil.rmtree(old)
+        replace_dir(tmp, project.clean, "clean")
     finally:
         if tmp.exists():
             shutil.rmtree(tmp)

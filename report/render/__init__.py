@@ -194,26 +194,49 @@ def _render_quarto(book, fmts: tuple[str, ...], tmp: Path, draft: dict | None) -
 
 
 def _publish(staged: dict[str, Path], target: Path, output_file: str) -> dict[str, Path]:
-    """Move the staged outputs into ``target``, replacing the old files of these formats.
+    """Put the staged outputs in ``target`` in one atomic step (report/swap.py).
 
-    The PDF and DOCX of an earlier edition (``<output_file>-<other edition>.pdf``) are removed,
-    so ``_book/`` holds one report; other files in ``target`` are left alone.
+    A complete new ``target`` is assembled beside the old one: the new outputs, and (hard links
+    to) whatever else the old one holds, less the PDF and DOCX of an earlier edition
+    (``<output_file>-<other edition>.pdf``) when this run writes that format, so ``_book/`` holds
+    one report. Then the two folders are exchanged: a kill at any instant leaves the old _book/
+    or the new one, whole, never a new PDF beside an old DOCX.
     """
-    target.mkdir(parents=True, exist_ok=True)
-    result: dict[str, Path] = {}
-    for fmt, path in staged.items():
-        if fmt == "html":
-            dest = target / "html"
-            if dest.exists():
-                old = path.parent / "html-old"
-                os.replace(dest, old)
+    from report.swap import recover, replace_dir
+
+    target.parent.mkdir(parents=True, exist_ok=True)
+    recover(target, sorted(target.parent.glob(f".{target.name}-new-*")))
+    new = Path(tempfile.mkdtemp(prefix=f".{target.name}-new-", dir=target.parent))
+    try:
+        result: dict[str, Path] = {}
+        replaced = {"html" if f == "html" else p.name for f, p in staged.items()}
+        suffixes = {p.suffix for f, p in staged.items() if f != "html"}
+        if target.is_dir():
+            for entry in sorted(target.iterdir()):
+                if entry.name in replaced:
+                    continue
+                if entry.suffix in suffixes and entry.name.startswith(f"{output_file}-") and entry.is_file():
+                    continue  # the same format of another edition
+                if entry.is_dir():
+                    shutil.copytree(entry, new / entry.name, copy_function=_link_or_copy)
+                else:
+                    _link_or_copy(entry, new / entry.name)
+        for fmt, path in staged.items():
+            dest = new / ("html" if fmt == "html" else path.name)
             shutil.move(str(path), dest)
-            result[fmt] = dest / "index.html"
-        else:
-            dest = target / path.name
-            shutil.move(str(path), dest)  # a rename on the same file system: atomic
-            for old in target.glob(f"{output_file}-*{path.suffix}"):
-                if old != dest and old.is_file():
-                    old.unlink()
-            result[fmt] = dest
-    return result
+            result[fmt] = (target / "html" / "index.html") if fmt == "html" else target / path.name
+        if not target.exists():
+            target.mkdir()
+        replace_dir(new, target, "render")
+        return result
+    finally:
+        if new.exists():
+            shutil.rmtree(new, ignore_errors=True)
+
+
+def _link_or_copy(src, dst) -> None:
+    """A hard link (no bytes copied) where the file system allows it, else a copy."""
+    try:
+        os.link(src, dst)
+    except OSError:
+        shutil.copy2(src, dst)

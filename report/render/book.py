@@ -442,10 +442,17 @@ class _Expander:
         target = args[0]
         path = self.root / target.lstrip("/") if target.startswith("/") else file.parent / target
         path = Path(path)
+        real, root = path.resolve(), Path(self.root).resolve()
+        if real != root and root not in real.parents:
+            # Chapters and templates include files of the project only (nothing of the machine's).
+            raise MonitorError(
+                f"{self._context(where, chain)}: '{target}' is outside the project; an include names "
+                "a file inside the project folder (e.g. /_generated/...)"
+            )
         if not path.is_file():
             raise MonitorError(
                 f"{self._context(where, chain)}: included file '{target}' does not exist "
-                f"(looked for {path}). Run the build stage or correct the path."
+                f"(looked for {_rel(self.root, path)}). Run the build stage or correct the path."
             )
         new_chain = chain + [where]
         if any(_rel(self.root, path) == ref.file for ref in new_chain):
