@@ -24,7 +24,9 @@ from test_clean_bad_input import (
     ONTM,
     POLITIE,
     UITGAAN,
+    WODC,
     _snapshot,
+    edit_bytes,
     edit_line,
     edit_text,
     edit_workbook,
@@ -373,6 +375,86 @@ CASES += [
 ]
 
 
+# -- text files: say what they are ---------------------------------------------------------------
+
+
+def _unclosed_quote(text: str) -> str:
+    lines = text.splitlines(keepends=True)
+    lines[3] = lines[3].replace(";", ';"', 1)
+    return "".join(lines)
+
+
+def _link_out(rel: str) -> Mutation:
+    def mutate(root: Path) -> None:
+        secret = root.parent / "elders.csv"
+        secret.write_text("jaar,aantal_liquidaties\n2012,GEHEIM-INHOUD\n", encoding="utf-8")
+        (root / rel).unlink()
+        (root / rel).symlink_to(secret)
+
+    return mutate
+
+
+CASES += [
+    Case(
+        "UTF-16 without byte-order mark",
+        UITGAAN,
+        edit_bytes(UITGAAN, lambda b: b.decode("utf-8").encode("utf-16-le")),
+        f"{UITGAAN}: found 'UTF-16 (little-endian, no byte-order mark) text', expected text in utf-8; save "
+        "the file as UTF-8 (CSV UTF-8), or set 'encoding: utf-16' of source uitgaansonderzoek in "
+        "data/sources.yml",
+    ),
+    Case(
+        "UTF-32 with byte-order mark",
+        UITGAAN,
+        edit_bytes(UITGAAN, lambda b: b.decode("utf-8").encode("utf-32")),
+        f"{UITGAAN}: found 'UTF-32 (little-endian, with byte-order mark) text', expected text in utf-8",
+    ),
+    Case(
+        "UTF-32 without byte-order mark",
+        UITGAAN,
+        edit_bytes(UITGAAN, lambda b: b.decode("utf-8").encode("utf-32-be")),
+        f"{UITGAAN}: found 'UTF-32 (big-endian, no byte-order mark) text', expected text in utf-8",
+    ),
+    Case(
+        "a quote that opens and never closes",
+        UITGAAN,
+        edit_text(UITGAAN, _unclosed_quote),
+        f"{UITGAAN}, row 4: found '2020;\"Cocaïne;48,6', expected a quoted value that ends (every opening "
+        '" has its closing "); the quote opened in row 4 is never closed: the rest of the file would be '
+        "read as one value",
+    ),
+    Case(
+        "password-protected workbook where a CSV is declared",
+        UITGAAN,
+        replace_with(UITGAAN, fake_encrypted),
+        f"{UITGAAN}: found 'a password-protected (encrypted) Excel workbook', expected a CSV text file "
+        "(utf-8)",
+    ),
+    Case(
+        "OpenDocument spreadsheet where a CSV is declared",
+        UITGAAN,
+        replace_with(UITGAAN, ods),
+        f"{UITGAAN}: found 'an OpenDocument spreadsheet (.ods)', expected a CSV text file (utf-8)",
+    ),
+    Case(
+        "20-digit quantity (would overflow the sum)",
+        POLITIE,
+        edit_line(POLITIE, 2, ";24,730;", ";12345678901234567890;"),
+        f"{POLITIE}, row 2, column 'Hoeveelheid': found '12345678901234567890', expected a quantity of at "
+        "most 1.000.000.000 kg; a number this large cannot be a seizure (and cannot be summed exactly): "
+        "check the digits and the unit",
+    ),
+    Case(
+        "symlink in data/raw to a file outside the project",
+        WODC,
+        _link_out(WODC),
+        f"{WODC}: found 'a link to a file outside data/raw', expected a file inside data/raw (the monitor "
+        "reads nothing outside the project's raw data); copy the delivery into data/raw instead of "
+        "linking to it",
+    ),
+]
+
+
 def _run(case: Case, project: Path) -> CleanFailed:
     before_clean = _snapshot(project / "data" / "clean")
     before_raw = _snapshot(project / "data" / "raw")
@@ -394,6 +476,7 @@ def test_untrusted_input_is_refused_with_the_exact_message(case: Case, project: 
         ["no problem starts with:", case.expect, "problems:", *problems[:20]]
     )
     assert f"  - {case.expect}" in str(failed)
+    assert "GEHEIM-INHOUD" not in str(failed)  # nothing of a file outside data/raw is shown
 
 
 def test_a_redelivery_named_in_sources_yml_replaces_the_old_file(project: Path):

@@ -189,6 +189,46 @@ def _decode(data: bytes, rel: str, src: Source, problems: ProblemList) -> str | 
     return text
 
 
+def _wide_text(data: bytes) -> str:
+    """'UTF-16 (little-endian, no byte-order mark)' and the like, for text in 2 or 4 bytes a letter."""
+    boms = [
+        (codecs.BOM_UTF32_LE, "UTF-32 (little-endian, with byte-order mark)"),
+        (codecs.BOM_UTF32_BE, "UTF-32 (big-endian, with byte-order mark)"),
+    ]
+    for bom, name in boms:
+        if data.startswith(bom):
+            return name
+    if data[:2] in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE):
+        return ""  # said by _decode, which knows UTF-16 with a byte-order mark
+    sample = data[:4096]
+    if len(sample) < 8 or sample.count(0) < len(sample) // 3:
+        return ""
+    quads = [sample[i::4] for i in range(4)]
+    zeros = [q.count(0) / max(len(q), 1) for q in quads]
+    if zeros[1] > 0.9 and zeros[2] > 0.9 and zeros[3] > 0.9:
+        return "UTF-32 (little-endian, no byte-order mark)"
+    if zeros[0] > 0.9 and zeros[1] > 0.9 and zeros[2] > 0.9:
+        return "UTF-32 (big-endian, no byte-order mark)"
+    even, odd = sample[0::2].count(0) / (len(sample) / 2), sample[1::2].count(0) / (len(sample) / 2)
+    if odd > 0.6 and even < 0.1:
+        return "UTF-16 (little-endian, no byte-order mark)"
+    if even > 0.6 and odd < 0.1:
+        return "UTF-16 (big-endian, no byte-order mark)"
+    return ""
+
+
+def _unclosed_quote(text: str) -> int | None:
+    """The row (1-based) where a quoted value opens that never closes, or None."""
+    if text.count('"') % 2 == 0:
+        return None
+    inside, opened = False, 0
+    for m in re.finditer('"', text):
+        inside = not inside
+        if inside:
+            opened = m.start()
+    return text.count("\n", 0, opened) + 1 if inside else None
+
+
 def read_csv_table(path: Path, rel: str, src: Source, problems: ProblemList) -> Table | None:
     data = path.read_bytes()
     if not data.strip():
@@ -196,10 +236,22 @@ def read_csv_table(path: Path, rel: str, src: Source, problems: ProblemList) -> 
             file=rel, row=0, column="", value="", expected="a CSV file with a header row; the file is empty"
         )
         return None
-    if _looks_like_zip(data) or _looks_like_xls(data):
-        kind = (
-            "an Excel workbook (zip archive)" if _looks_like_zip(data) else "an Excel 97-2003 workbook (.xls)"
+    wide = _wide_text(data)
+    if wide:
+        problems.add(
+            file=rel,
+            row=0,
+            column="",
+            value=f"{wide} text",
+            expected=f"text in {src.encoding}",
+            hint=f"save the file as UTF-8 (CSV UTF-8), or set 'encoding: {wide.split()[0].lower()}' "
+            f"{_in_sources(src)}",
         )
+        return None
+    if _looks_like_zip(data) or _looks_like_xls(data):
+        kind = "an Excel workbook (zip archive)" if _looks_like_zip(data) else _ole2_kind(data)
+        if _looks_like_zip(data):
+            kind = (_workbook_problem(data, Limits()) or (kind,))[0] if b"mimetype" in data[:100] else kind
         problems.add(
             file=rel,
             row=0,
@@ -211,6 +263,20 @@ def read_csv_table(path: Path, rel: str, src: Source, problems: ProblemList) -> 
         return None
     text = _decode(data, rel, src, problems)
     if text is None:
+        return None
+    opened = _unclosed_quote(text)
+    if opened is not None and (text.endswith(("\n", "\r")) or opened < text.count("\n") + 1):
+        line = text.splitlines()[opened - 1] if opened <= len(text.splitlines()) else ""
+        problems.add(
+            file=rel,
+            row=opened,
+            column="",
+            value=_clip(line),
+            expected='a quoted value that ends (every opening " has its closing ")',
+            hint=f"the quote opened in row {opened} is never closed: the rest of the file would be read as "
+            'one value. Close the quote, or remove it (a " inside a value is written "")',
+            whole_file=True,
+        )
         return None
     if "\x00" in text:
         problems.add(

@@ -32,7 +32,9 @@ from report.clean.problems import ProblemList, did_you_mean
 from report.clean.readers import _clip, _decode
 from report.registry import Registry
 
-MAX_PROBLEMS_PER_CHECK = 200  # a file with a systematic fault: show enough rows, not a million
+MAX_PROBLEMS_PER_CHECK = 200
+# One seizure of at most a million tonnes: 5 million of them still sum exactly in int64 grams.
+MAX_KG = 1e9  # a file with a systematic fault: show enough rows, not a million
 # Quantities of up to 12 characters are parsed by Arrow: below 10^12 Arrow and pandas.to_numeric
 # give the same double, and times 1000 it is still an exact integer, as pandas' int64 would be.
 MAX_FAST_LENGTH = 12
@@ -581,12 +583,33 @@ def clean_records(
             bad |= later
 
     good = ~bad
+    numbers = _numbers(qty_text[good], src.decimal)
+    factors = factor.to_numpy(dtype=np.float64)  # units: {unit: kg as a float} (data/sources.yml)
+    kg = numbers.to_numpy(dtype=np.float64) * factors[unit_codes[good]]
+    too_big = ~(kg <= MAX_KG)  # NaN too: a number no float holds
+    if too_big.any():
+        # Summed in whole grams (int64): a quantity this large would overflow, or is a typing error.
+        mask = np.zeros(len(frame), dtype=bool)
+        mask[np.flatnonzero(good)[too_big]] = True
+        _report(
+            problems,
+            rel,
+            frame,
+            mask,
+            field["quantity"],
+            f"a quantity of at most {MAX_KG:,.0f} kg".replace(",", "."),
+            hint_for=lambda v: (
+                "a number this large cannot be a seizure (and cannot be summed exactly): "
+                "check the digits and the unit"
+            ),
+        )
+        bad |= mask
+        good = ~bad
+        numbers, kg = numbers[~too_big].reset_index(drop=True), kg[~too_big]
     market_column = pd.Categorical.from_codes(market_code[good], categories=markets)
     if not CATEGORICAL_MARKETS:
         market_column = market_column.astype(str)
-    numbers = _numbers(qty_text[good], src.decimal)
-    factors = factor.to_numpy(dtype=np.float64)  # units: {unit: kg as a float} (data/sources.yml)
-    grams = (numbers * factors[unit_codes[good]] * 1000).round().astype("int64")
+    grams = pd.Series(kg * 1000).round().astype("int64")
     out = pd.DataFrame(
         {
             "market": market_column,

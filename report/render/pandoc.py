@@ -59,8 +59,6 @@ def pandoc_args(book: Book, to: str) -> list[str]:
     args += [
         "--resource-path",
         str(book.root),
-        "-M",
-        f"monitor-root={book.root.as_posix()}",
     ]
     return args
 
@@ -69,6 +67,9 @@ def pandoc_env(book: Book) -> dict[str, str]:
     """Environment for Pandoc: SOURCE_DATE_EPOCH fixes the dates Pandoc writes (DOCX)."""
     env = dict(os.environ)
     env["SOURCE_DATE_EPOCH"] = str(book.source_date_epoch)
+    # The filters' project root: an environment variable, not metadata, which Pandoc would write
+    # into the DOCX's custom properties (a machine path in every copy of the report).
+    env["MONITOR_ROOT"] = book.root.as_posix()
     return env
 
 

@@ -20,7 +20,7 @@ local STYLE_BRON = "Bronvermelding"
 local STYLE_CALLOUT = "Kanttekening"
 local STYLE_DEMO = "Demo"
 
-local root = nil
+local root = os.getenv("MONITOR_ROOT")
 
 local function is_docx()
   return FORMAT == "docx" or FORMAT:match("^docx") ~= nil
@@ -124,6 +124,7 @@ local function docx_image(img)
 end
 
 local function Meta(meta)
+  if os.getenv("MONITOR_ROOT") then root = os.getenv("MONITOR_ROOT") end
   if meta["monitor-root"] then root = pandoc.utils.stringify(meta["monitor-root"]) end
 end
 

@@ -17,7 +17,7 @@ Typst reads "/x" as "x under the root". Also:
 * standalone images outside figures get alt text too.
 ]]
 
-local root = nil
+local root = os.getenv("MONITOR_ROOT")
 
 local function typst_string(s)
   s = s:gsub("\\", "\\\\"):gsub('"', '\\"'):gsub("\n", " "):gsub("\r", "")
@@ -201,6 +201,7 @@ local function Div(div)
 end
 
 function Meta(meta)
+  if os.getenv("MONITOR_ROOT") then root = os.getenv("MONITOR_ROOT") end
   if meta["monitor-root"] then root = pandoc.utils.stringify(meta["monitor-root"]) end
 end
 
