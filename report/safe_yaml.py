@@ -3,7 +3,8 @@
 A safe loader constructs no objects, but an anchor that refers to anchors that refer to anchors
 (a 'YAML bomb') makes a document of a few hundred bytes into billions of nodes for whatever walks
 it next (validation, a copy). The configuration files of a monitor never need that: a file is
-refused when it is larger than MAX_BYTES or uses more than MAX_ALIASES aliases ('*name').
+refused when it is larger than MAX_BYTES, uses more than MAX_ALIASES aliases ('*name'), or its
+aliases written out would make more than MAX_NODES values.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from report.errors import MonitorError
 
 MAX_BYTES = 5_000_000
 MAX_ALIASES = 100
+MAX_NODES = 1_000_000
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
@@ -39,8 +41,34 @@ def check_bounds(text: str, path: Path | str) -> None:
                         f"{path}, line {line}: more than {MAX_ALIASES} YAML aliases ('*name'); anchors that "
                         "refer to anchors can expand without bound (a 'YAML bomb'): write the values out"
                     )
+        node = yaml.compose(text, Loader=_Loader)
     except yaml.YAMLError:
         return  # the loader reports it with its line
+    size = _expanded_size(node, {})
+    if size > MAX_NODES:
+        raise MonitorError(
+            f"{path}: its aliases ('*name') expand to {size:,} values".replace(",", ".")
+            + f"; a configuration file has at most {MAX_NODES:,}".replace(",", ".")
+            + " (anchors that refer to anchors: a 'YAML bomb'): write the values out"
+        )
+
+
+def _expanded_size(node, memo: dict[int, int]) -> int:
+    """How many values the document has once every alias is written out (counted, not expanded)."""
+    if node is None:
+        return 0
+    key = id(node)
+    if key in memo:
+        return memo[key]
+    memo[key] = 1  # a node that contains itself (a recursive alias) counts once
+    if isinstance(node, yaml.SequenceNode):
+        total = 1 + sum(_expanded_size(n, memo) for n in node.value)
+    elif isinstance(node, yaml.MappingNode):
+        total = 1 + sum(_expanded_size(k, memo) + _expanded_size(v, memo) for k, v in node.value)
+    else:
+        total = 1
+    memo[key] = min(total, 10 * MAX_NODES)
+    return memo[key]
 
 
 def safe_load(text: str, path: Path | str):
