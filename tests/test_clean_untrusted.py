@@ -9,6 +9,7 @@ the test asserts the exact value read.
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -40,6 +41,7 @@ _fast_registry = first_round._fast_registry
 cleaned_project = first_round.cleaned_project
 project = first_round.project
 
+KWR = "data/raw/kwr/wastewater_city_loads_2012-2024.csv"
 KMAR = "data/raw/kmar/inbeslagnames_kmar_2012-2024.csv"
 Mutation = Callable[[Path], None]
 
@@ -455,6 +457,38 @@ CASES += [
 ]
 
 
+def _link_folder_out(folder: str) -> Mutation:
+    """A folder of data/raw replaced by a link to a copy of it outside the project."""
+
+    def mutate(root: Path) -> None:
+        outside = root.parent / "buiten"
+        shutil.copytree(root / "data" / "raw" / folder, outside)
+        shutil.rmtree(root / "data" / "raw" / folder)
+        (root / "data" / "raw" / folder).symlink_to(outside, target_is_directory=True)
+
+    return mutate
+
+
+CASES += [
+    Case(
+        "'41.000' in a column that groups thousands with the decimal point",
+        KWR,
+        both(edit_line(KWR, 2, "887.0", "36.100.000"), edit_line(KWR, 3, "134.4", "41.000")),
+        f"{KWR}, row 3, column 'Mean daily load (mg/1000 inhabitants/day)': found '41.000', expected one way "
+        "of writing numbers in this column (decimal '.'); '41.000' is ambiguous: '36.100.000' in the same "
+        "column groups thousands with '.'; write 41000 or set the separators of source kwr_afvalwater in "
+        "data/sources.yml",
+    ),
+    Case(
+        "a raw folder linked to a folder outside the project",
+        "data/raw/wodc/liquidaties_2012-2024.csv",
+        _link_folder_out("wodc"),
+        "data/raw/wodc/liquidaties_2012-2024.csv: found 'a link to a file outside data/raw', expected a "
+        "file inside data/raw",
+    ),
+]
+
+
 def _run(case: Case, project: Path) -> CleanFailed:
     before_clean = _snapshot(project / "data" / "clean")
     before_raw = _snapshot(project / "data" / "raw")
@@ -525,3 +559,89 @@ def test_a_total_row_equal_to_the_sum_is_checked_and_not_added(project: Path):
         f"{GEMEENTEN}, row 62, column 'Gesloten panden': warning: 'Totaal' 2017 is a total row: checked "
         "against the sum of the 12 other rows (976) and not added" in [str(w) for w in result.warnings]
     )
+
+
+# -- configuration that would leave the project -------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "expect"),
+    [
+        (
+            "files: [wodc/liquidaties_*.csv]",
+            "files: [../../../etc/*.conf]",
+            "sources.wodc_liquidaties.files: Value error, '../../../etc/*.conf' leaves data/raw/: paths are "
+            "relative to data/raw/, without '..'",
+        ),
+        (
+            "files: [wodc/liquidaties_*.csv]",
+            "files: [/etc/passwd]",
+            "sources.wodc_liquidaties.files: Value error, '/etc/passwd' leaves data/raw/",
+        ),
+        (
+            "    provisional_years: [2024]\n",
+            "    provisional_years: [2024]\n    supersedes: {politie/nieuw.csv: ../../geheim.csv}\n",
+            "sources.inbeslagnames.supersedes: Value error, '../../geheim.csv' leaves data/raw/",
+        ),
+        (
+            "sources:\n",
+            "x: &a [1, 2]\n" + "".join(f"y{i}: *a\n" for i in range(101)) + "sources:\n",
+            "more than 100 YAML aliases ('*name'); anchors that refer to anchors can expand without bound",
+        ),
+    ],
+    ids=["pattern with ..", "absolute pattern", "supersedes with ..", "YAML alias bomb in sources.yml"],
+)
+def test_sources_yml_cannot_leave_data_raw(project: Path, old: str, new: str, expect: str):
+    from report.errors import MonitorError
+
+    sources = project / "data" / "sources.yml"
+    text = sources.read_text(encoding="utf-8")
+    assert old in text
+    sources.write_text(text.replace(old, new, 1), encoding="utf-8")
+    before_clean = _snapshot(project / "data" / "clean")
+    with pytest.raises(MonitorError) as failed:
+        clean(Project(project))
+    assert expect in str(failed.value), str(failed.value)
+    assert _snapshot(project / "data" / "clean") == before_clean
+
+
+def test_a_supersedes_entry_naming_no_file_is_an_error(project: Path):
+    sources = project / "data" / "sources.yml"
+    text = sources.read_text(encoding="utf-8")
+    sources.write_text(
+        text.replace(
+            "    provisional_years: [2024]\n",
+            "    provisional_years: [2024]\n    supersedes: {politie/nieuw.csv: politie/oud.csv}\n",
+            1,
+        ),
+        encoding="utf-8",
+    )
+    failed = _run(Case("supersedes", "data/sources.yml", lambda root: None, ""), project)
+    assert (
+        "data/sources.yml: found 'politie/nieuw.csv', expected a file under data/raw/ ('supersedes' of "
+        "source inbeslagnames); the path is relative to data/raw/" in str(failed)
+    )
+
+
+def test_a_chapter_cannot_include_a_file_outside_the_project(project: Path):
+    from report.errors import MonitorError
+    from report.render.book import load_book
+
+    (project.parent / "geheim.md").write_text("GEHEIM-INHOUD\n", encoding="utf-8")
+    chapter = project / "index.qmd"
+    text = chapter.read_text(encoding="utf-8")
+    chapter.write_text(text + "\n{{< include ../geheim.md >}}\n", encoding="utf-8")
+    from report.build import build
+
+    build(Project(project))
+    with pytest.raises(MonitorError) as failed:
+        load_book(project)
+    message = str(failed.value)
+    assert (
+        "'../geheim.md' is outside the project; an include names a file inside the project folder" in message
+    )
+    assert "GEHEIM-INHOUD" not in message and str(project.parent) not in message
+
+
+def test_the_suite_covers_many_kinds_of_untrusted_input():
+    assert len({c.kind for c in CASES}) == len(CASES) >= 30

@@ -103,9 +103,7 @@ class Source(_Strict):
         for name in names:
             parts = Path(name).parts
             if Path(name).is_absolute() or ".." in parts or name.startswith("~"):
-                raise ValueError(
-                    f"{name!r} leaves data/raw/: patterns are relative to data/raw/, without '..'"
-                )
+                raise ValueError(f"{name!r} leaves data/raw/: paths are relative to data/raw/, without '..'")
         return value
 
     @field_validator("encoding")
@@ -198,9 +196,16 @@ class _UniqueKeyLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
         return super().construct_mapping(node, deep=deep)
 
 
+def _shown(path: Path) -> Path:
+    """data/<file> for a file of a project's data folder: no machine path in a message."""
+    return Path("data", path.name) if path.parent.name == "data" else path
+
+
 def load_sources(path: Path) -> Sources:
+    """The configuration; its messages name the file as the project does (data/sources.yml)."""
+    full, path = path, _shown(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        text = full.read_text(encoding="utf-8")
         safe_yaml.check_bounds(text, path)
         raw = yaml.load(text, Loader=_UniqueKeyLoader)  # a safe loader
     except FileNotFoundError as exc:
