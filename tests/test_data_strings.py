@@ -146,3 +146,18 @@ def test_the_site_forbids_inline_script(rendered: Path, browser):
     assert charts and all(c["drawn"] for c in charts)
     page.close()
     injected.unlink()
+
+
+def test_no_machine_path_in_any_output(rendered: Path):
+    """The project folder is nowhere in the report: not in the DOCX properties, the PDF or the site."""
+    here = str(rendered).encode("utf-8")
+    docx = next((rendered / "_book").glob("*.docx"))
+    with zipfile.ZipFile(docx) as z:
+        for name in z.namelist():
+            assert here not in z.read(name), f"{docx.name}:{name} holds the project folder"
+            assert b"monitor-root" not in z.read(name), name
+    pdf = next((rendered / "_book").glob("*.pdf"))
+    assert here not in pdf.read_bytes()
+    for page in (rendered / "_book" / "html").rglob("*"):
+        if page.is_file():
+            assert here not in page.read_bytes(), page.name
