@@ -21,14 +21,16 @@ import yaml
 
 from report import figures as fig
 from report import numbers
-from report.build_inputs import build_is_current, inputs_hash
+from report.build_inputs import build_is_current, inputs_hash, variables_hash
 from report.edition import book_metadata, load_edition
 from report.errors import MonitorError
 from report.facts import SeriesFacts, all_facts
+from report.markdown_text import escape
 from report.observations import CleanData, load_clean_data
 from report.project import Project
 from report.registry import Indicator, Registry, load_registry
-from report.text import TextWriter, find_causal_words, pct_decimals
+from report.swap import recover, replace_dir
+from report.text import Markdown, TextWriter, find_causal_words, pct_decimals
 
 DEMO_NOTICE_NL = "Fictieve demonstratiegegevens: de cijfers in dit rapport zijn verzonnen."
 DEMO_NOTICE_EN = "Fictitious demonstration data: the figures in this report are invented."
@@ -213,7 +215,7 @@ class Builder:
             "voorlopig": any(s.last.provisional for s in latest),
         }
         text = self.writer.render(self.writer.first_existing("nl/regio.md.j2"), **ctx)
-        return " ".join(text.split())
+        return Markdown(" ".join(text.split()))
 
     def figure(self, ind: Indicator, measure, series: list[SeriesFacts], cache: Path | None) -> dict:
         fid = fig.figure_id(ind.id, measure.id)
@@ -425,10 +427,12 @@ class Builder:
                                 v = numbers.number(p.value, unit.decimals)
                                 revised = (s.indicator, s.measure, s.market, s.region, y) in self.revisions
                                 cells.append(
-                                    v
-                                    + ("*" if p.provisional else "")
-                                    + (" ^r^" if revised else "")
-                                    + (" ¹" if p.series_break else "")
+                                    Markdown(
+                                        v
+                                        + ("\\*" if p.provisional else "")
+                                        + (" ^r^" if revised else "")
+                                        + (" ¹" if p.series_break else "")
+                                    )
                                 )
                         body.append({"jaar": str(y), "cellen": cells})
                     suffix = ""
@@ -559,7 +563,9 @@ class Builder:
             "gegevens/tabellen.json", json.dumps(meta_tables, ensure_ascii=False, indent=1, sort_keys=True)
         )
         notice = (
-            f"::: {{.demo}}\n**{DEMO_NOTICE_NL}**\n{self.data.description}\n:::\n" if self.data.demo else ""
+            f"::: {{.demo}}\n**{escape(DEMO_NOTICE_NL)}**\n{escape(self.data.description)}\n:::\n"
+            if self.data.demo
+            else ""
         )
         self.write("demo.md", notice)
         meta = {
@@ -662,6 +668,8 @@ def build(project: Project, force: bool = False, progress: Progress | None = Non
     registry = load_registry(project.registry)
     check_placement(project, registry)
     digest = inputs_hash(project)
+    recover(project.generated, sorted(project.root.glob(".monitor-tmp-build-*")))
+    # The stamp names the variables written with it: a run killed between the two is redone.
     if not force and build_is_current(project, digest):
         return BuildResult(skipped=True)
     data = load_clean_data(project.clean, registry)
@@ -671,23 +679,17 @@ def build(project: Project, force: bool = False, progress: Progress | None = Non
         builder.run(cache=project.generated if project.generated.exists() else None, progress=progress)
         variables = yaml.safe_dump(builder.variables(), allow_unicode=True, sort_keys=True)
         _write_reference_docx(tmp / "reference.docx")
-        (tmp / ".inputs").write_text(digest)
-        # Swap in: the old folder goes only after the new one is complete.
-        old = project.root / ".monitor-tmp-old-generated"
-        if old.exists():
-            shutil.rmtree(old)
-        if project.generated.exists():
-            os.replace(project.generated, old)
-        os.replace(tmp, project.generated)
-        tmp_vars = project.variables.with_suffix(".yml.tmp")
-        tmp_vars.write_text(
+        variables_text = (
             "# Written by `monitor build` from data/clean; do not edit (see docs/conventions.md).\n"
-            + variables,
-            encoding="utf-8",
+            + variables
         )
+        (tmp / ".inputs").write_text(f"{digest}\n{variables_hash(variables_text.encode('utf-8'))}")
+        # Variables first, then the folder in one exchange: a kill in between leaves a stamp that
+        # does not match the variables, so the next build runs again.
+        tmp_vars = project.variables.with_suffix(".yml.tmp")
+        tmp_vars.write_text(variables_text, encoding="utf-8")
         os.replace(tmp_vars, project.variables)
-        if old.exists():
-            shutil.rmtree(old)
+        replace_dir(tmp, project.generated, "build")
         lagging = [f"{i['nummer']} {i['id']} ({i['jaar']})" for i in builder.without_edition_year("nl")]
         return BuildResult(skipped=False, figures=builder.figures, without_edition_year=lagging)
     finally:

@@ -27,5 +27,13 @@ def inputs_hash(project: Project) -> str:
 def build_is_current(project: Project, digest: str | None = None) -> bool:
     """True when the last build's inputs are the inputs now and its variables exist."""
     stamp = project.generated / ".inputs"
+    if not stamp.exists() or not project.variables.exists():
+        return False
     digest = digest or inputs_hash(project)
-    return stamp.exists() and stamp.read_text() == digest and project.variables.exists()
+    # The stamp also names the variables written with it (report.build): a build killed between
+    # writing the two is redone.
+    return stamp.read_text() == f"{digest}\n{variables_hash(project.variables.read_bytes())}"
+
+
+def variables_hash(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()

@@ -16,6 +16,7 @@ from report.project import Project
 
 app = typer.Typer(
     add_completion=False,
+    pretty_exceptions_enable=False,  # an unexpected error is told in main(), never as a traceback
     no_args_is_help=True,
     help="Monitor drugscriminaliteit: from clean data to the report in PDF, DOCX and HTML.",
 )
@@ -50,7 +51,7 @@ def _run_build(project: Project, force: bool, quiet: bool = False) -> None:
     ) as progress:
         task = progress.add_task("build", total=None)
         result = build(
-            project, force=force, progress=lambda m: progress.update(task, description=f"build: {m}")
+            project, force=force, progress=lambda m: progress.update(task, description=_note(f"build: {m}"))
         )
     if result.skipped:
         if not quiet:
@@ -111,6 +112,7 @@ def render(
         _check_before_render(project, gate)
         default = [Format.pdf, Format.docx] if draft else list(Format)  # no HTML draft
         formats = [f.value for f in (fmt or default)]
+        _note(f"render: {', '.join(formats)}")
         t0 = time.perf_counter()
         with console.status(f"render: {', '.join(formats)} ({engine.value} engine)"):
             outputs = render_book(
@@ -204,7 +206,9 @@ def _run_clean(project: Project, allow_rejections: bool = False, show_status: bo
     from report.clean import clean as run_clean
 
     with console.status("clean") as status:
-        result = run_clean(project, progress=lambda m: status.update(m), allow_rejections=allow_rejections)
+        result = run_clean(
+            project, progress=lambda m: status.update(_note(m)), allow_rejections=allow_rejections
+        )
     _print_problems(result.warnings)
     kept = sum(s.rows_kept for s in result.manifest)
     rejected = sum(s.rows_rejected for s in result.manifest)
@@ -438,5 +442,52 @@ def _raw_changed(project: Project) -> bool:
     return raw_files_changed(project)
 
 
+# What the command was doing (the last progress message), for the message of an unexpected error.
+_doing: list[str] = []
+
+
+def _note(message: str) -> str:
+    _doing[:] = [message]
+    return message
+
+
+def _write_trace(exc: BaseException) -> Path:
+    """The full traceback in _logs/ of the project (or the temporary folder outside one)."""
+    import datetime as dt
+    import tempfile
+    import traceback
+
+    try:
+        folder = Project.find().root / "_logs"
+    except MonitorError:
+        folder = Path(tempfile.gettempdir())
+    folder.mkdir(exist_ok=True)
+    path = folder / f"fout-{dt.datetime.now():%Y%m%d-%H%M%S}.txt"
+    path.write_text("".join(traceback.format_exception(exc)), encoding="utf-8")
+    return path
+
+
 def main() -> None:
-    app()
+    """The command line; an unexpected error prints a short message and where its trace is."""
+    import sys
+
+    try:
+        app()
+    except KeyboardInterrupt:
+        console.print("[bold red]Interrupted.[/] Outputs are swapped in whole: nothing half-written is left.")
+        sys.exit(130)
+    except Exception as exc:  # noqa: BLE001 - the last resort: no traceback reaches the user
+        trace = _write_trace(exc)
+        try:
+            shown = trace.relative_to(Path.cwd())
+        except ValueError:
+            shown = trace
+        doing = f" while {_doing[0]}" if _doing else ""
+        console.print(
+            f"[bold red]Error:[/] an unexpected error{doing}: {type(exc).__name__}: {exc}\n"
+            f"This is a fault of the monitor, not of your input. The full trace is in {shown}; "
+            "please send it with your report of the problem.",
+            highlight=False,
+            soft_wrap=True,
+        )
+        sys.exit(2)

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
-import yaml
 
+from report import safe_yaml
 from report.errors import MonitorError
 from report.registry import Registry
 
@@ -184,7 +184,7 @@ def load_clean_data(clean_dir: str | Path, registry: Registry) -> CleanData:
     meta_path = clean_dir / "metadata.yml"
     meta = {}
     if meta_path.exists():
-        meta = yaml.safe_load(meta_path.read_text(encoding="utf-8")) or {}
+        meta = safe_yaml.safe_load(meta_path.read_text(encoding="utf-8"), meta_path) or {}
         if not isinstance(meta, dict) or not isinstance(meta.get("demo", False), bool):
             raise MonitorError(f"{meta_path}: expected a mapping with 'demo: true|false'")
     return CleanData(

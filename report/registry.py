@@ -15,6 +15,7 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from report import safe_yaml
 from report.errors import MonitorError
 
 Quality = Literal["groen", "geel", "oranje"]
@@ -264,9 +265,9 @@ def load_registry(path: str | Path) -> Registry:
     path = Path(path)
     try:
         # The C loader when libyaml is there: the pure-Python one takes half a second here.
-        raw = yaml.load(
-            path.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-        )
+        text = path.read_text(encoding="utf-8")
+        safe_yaml.check_bounds(text, path)
+        raw = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     except FileNotFoundError as exc:
         raise MonitorError(f"{path}: indicator registry not found") from exc
     except yaml.YAMLError as exc:

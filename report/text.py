@@ -7,17 +7,34 @@ see formatted facts (strings made here), so every number in the text comes from 
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
 from jinja2 import FileSystemLoader, StrictUndefined, TemplateError, TemplateNotFound
 from jinja2.sandbox import SandboxedEnvironment
 
-from report import numbers
+from report import markdown_text, numbers
 from report.errors import MonitorError
 from report.facts import SeriesFacts
 from report.registry import Registry
 from report.wording import CAUSAL_WORDS, find_causal_words  # noqa: F401  (one list; re-exported)
+
+
+class Markdown(str):
+    """Markdown made by the monitor (a rendered template, a table cell): not escaped again."""
+
+
+# A value that is one token (an id, a path, a number, a year) has nothing Markdown reads: it is
+# kept as it is, so '{#sec-{{ id }}}' and '({{ pad }})' stay intact. Anything else is text.
+_TOKEN = re.compile(r"[A-Za-z0-9/](?:[\w./:-]*[A-Za-z0-9])?")
+
+
+def as_text(value: Any) -> Any:
+    """Jinja's finalize: every string a template outputs is escaped unless it is Markdown or a token."""
+    if not isinstance(value, str) or isinstance(value, Markdown) or _TOKEN.fullmatch(value):
+        return value
+    return markdown_text.escape(value)
 
 
 def pct_decimals(value: float) -> int:
@@ -39,6 +56,9 @@ class TextWriter:
             # Pandoc attributes start with "{#" ({#fig-x}); Jinja comments use "{## ... ##}".
             comment_start_string="{##",
             comment_end_string="##}",
+            # Strings from data and the registry are text: '*x*', '$x$', '<script>', '{{< include >}}'
+            # in a note show literally (report/markdown_text.py).
+            finalize=as_text,
         )
         self.env.filters["jaren"] = numbers.years
         self.env.filters["opsomming"] = numbers.words
@@ -117,7 +137,7 @@ class TextWriter:
         except TemplateError as exc:
             raise MonitorError(f"{self.template_dir / name}: {exc}") from exc
         try:
-            return template.render(**context)
+            return Markdown(template.render(**context))
         except TemplateError as exc:
             # StrictUndefined lands here: name the template and the missing fact.
             where = _template_line(exc)
@@ -140,7 +160,7 @@ class TextWriter:
         if not name_market:
             ctx["enige_markt"] = True
         text = self.render(name, s=ctx)
-        return " ".join(text.split())
+        return Markdown(" ".join(text.split()))
 
 
 def _long_direction(s: SeriesFacts) -> str:

@@ -31,9 +31,11 @@ def launch():
     return playwright, browser  # stop both: browser.close(), then playwright.stop()
 
 
-def open_page(browser, path: Path, width: int = 1280):
-    """The page from file:// with every request and every error (script or console) recorded."""
-    page = browser.new_page(viewport={"width": width, "height": 900})
+def open_page(browser, path: Path, width: int = 1280, bypass_csp: bool = True):
+    """The page from file:// with every request and every error (script or console) recorded; with
+    bypass_csp the site's Content-Security-Policy lets the tests inject axe-core
+    (test_data_strings.py checks the site with the policy in force)."""
+    page = browser.new_page(viewport={"width": width, "height": 900}, bypass_csp=bypass_csp)
     requests: list[str] = []
     errors: list[str] = []
     page.on("request", lambda r: requests.append(r.url))

@@ -85,7 +85,7 @@ SLIPS = {
         "{{< include ../../buiten.md >}}",
         "markup",
         ERROR,
-        "lies outside the project",
+        "is outside the project",
     ),
     "unknown reference": ("Zie @fig-inbeslagnames_nl-kilo.", "markup", ERROR, "does not exist"),
     "causal wording": (

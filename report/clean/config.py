@@ -15,6 +15,7 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from report import safe_yaml
 from report.clean.problems import did_you_mean
 from report.errors import MonitorError
 
@@ -93,11 +94,27 @@ class Source(_Strict):
         description="Years whose figures are provisional (records sources; tables mark them with '*'). "
         "`monitor edition start` moves the old edition year to the new one.",
     )
-    not_delivered: dict[int, str] = Field(
+    not_delivered: dict[int, str] = (
+        Field(
+            default_factory=dict,
+            description="Year → why the source delivers nothing for it (shown by `monitor status`).",
+        ),
+    )
+    supersedes: dict[str, str] = Field(
         default_factory=dict,
-        description="Year → why the source delivers nothing for it (shown by `monitor status`).",
+        description="A re-delivery → the file it replaces (paths under data/raw/); the old file is not read.",
     )
     annotations: list[Annotation] = Field(default_factory=list)
+
+    @field_validator("files", "supersedes")
+    @classmethod
+    def _inside_raw(cls, value):
+        names = list(value) + (list(value.values()) if isinstance(value, dict) else [])
+        for name in names:
+            parts = Path(name).parts
+            if Path(name).is_absolute() or ".." in parts or name.startswith("~"):
+                raise ValueError(f"{name!r} leaves data/raw/: paths are relative to data/raw/, without '..'")
+        return value
 
     @field_validator("encoding")
     @classmethod
@@ -130,7 +147,22 @@ class Source(_Strict):
         return self
 
 
+class Limits(_Strict):
+    """Bounds on the work a raw workbook may ask for, checked before it is parsed (zip bombs)."""
+
+    max_entries: int = Field(default=10_000, gt=0, description="Files inside one .xlsx.")
+    max_entry_mb: float = Field(default=200, gt=0, description="Uncompressed size of one part (MB).")
+    max_total_mb: float = Field(default=400, gt=0, description="Uncompressed size of all parts (MB).")
+    max_ratio: float = Field(default=200, gt=1, description="Uncompressed size / compressed size of a part.")
+    max_rows: int = Field(
+        default=1_000_000,
+        gt=0,
+        description="Rows with data in a sheet (styled empty rows below do not count).",
+    )
+
+
 class Sources(_Strict):
+    limits: Limits = Field(default_factory=Limits)
     sources: list[Source] = Field(min_length=1)
 
     @model_validator(mode="after")
@@ -142,7 +174,7 @@ class Sources(_Strict):
         return self
 
 
-_MODELS = (Sources, Source, Target, Annotation, RecordAggregation)
+_MODELS = (Sources, Source, Target, Annotation, RecordAggregation, Limits)
 
 
 def _found_or_hint(error: dict) -> str:
@@ -174,9 +206,18 @@ class _UniqueKeyLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
         return super().construct_mapping(node, deep=deep)
 
 
+def _shown(path: Path) -> Path:
+    """data/<file> for a file of a project's data folder: no machine path in a message."""
+    return Path("data", path.name) if path.parent.name == "data" else path
+
+
 def load_sources(path: Path) -> Sources:
+    """The configuration; its messages name the file as the project does (data/sources.yml)."""
+    full, path = path, _shown(path)
     try:
-        raw = yaml.load(path.read_text(encoding="utf-8"), Loader=_UniqueKeyLoader)  # a safe loader
+        text = full.read_text(encoding="utf-8")
+        safe_yaml.check_bounds(text, path)
+        raw = yaml.load(text, Loader=_UniqueKeyLoader)  # a safe loader
     except FileNotFoundError as exc:
         raise MonitorError(f"{path}: source configuration not found") from exc
     except yaml.MarkedYAMLError as exc:

@@ -13,7 +13,6 @@ import dataclasses
 import datetime as dt
 import hashlib
 import io
-import os
 import re
 import shutil
 import tempfile
@@ -24,16 +23,24 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pandera.pandas as pa
-import yaml
 
+from report import safe_yaml
 from report.clean import records as rec
 from report.clean.config import Source, load_sources
 from report.clean.problems import Problem, ProblemList, did_you_mean
-from report.clean.readers import ROW, check_columns, column_problems, parse_number, read_table
+from report.clean.readers import (
+    ROW,
+    ambiguous_in_column,
+    check_columns,
+    column_problems,
+    parse_number,
+    read_table,
+)
 from report.errors import MonitorError
 from report.observations import COLUMNS, KEY, format_observations
 from report.project import Project
 from report.registry import Registry, load_registry
+from report.swap import recover, replace_dir
 
 Progress = Callable[[str], None]
 CBS_MISSING = {".", "x", "..", ""}
@@ -144,6 +151,14 @@ def normalise_table(
         stats.rows_rejected = len(frame)
         return []
     out: list[dict] = []
+    value_cols = list(src.series) if src.layout == "wide" else [col_of["value"]]
+    ambiguous = {
+        (row, col): why
+        for col in value_cols
+        for row, why in ambiguous_in_column(
+            list(zip(frame[ROW], frame[col])), src, excel=src.format == "excel"
+        ).items()
+    }
     for record in frame.to_dict("records"):
         row = int(record[ROW])
         stats.rows_read += 1
@@ -237,6 +252,8 @@ def normalise_table(
                 value = 0.0
             else:
                 value, why, hint = parse_number(raw_value, src)
+                if (row, col) in ambiguous:
+                    value, (why, hint) = None, ambiguous[(row, col)]
                 if value is None:
                     problems.add(**here, column=col, value=text, expected=why, hint=hint)
                     row_ok = False
@@ -282,8 +299,89 @@ def normalise_table(
         elif row_missing:
             stats.rows_missing += 1
     if src.sum_rows and out:
-        out = _sum_rows(_without_repeated_parts(out, col_of.get("gemeente", ""), problems, stats), registry)
+        group_col = col_of.get("gemeente", "")
+        out = _without_totals(out, group_col, problems, stats)
+        out = _sum_rows(_without_repeated_parts(out, group_col, problems, stats), registry)
     return out
+
+
+TOTAL_LABEL = re.compile(
+    r"^\s*(sub)?(totaal|total|som|generaal totaal|grand total|alle gemeenten|nederland|nl)\b", re.IGNORECASE
+)
+
+
+def _without_totals(rows: list[dict], group_col: str, problems: ProblemList, stats: FileStats) -> list[dict]:
+    """Rows to be summed (one per municipality) hold no totals: a row labelled 'Totaal' (or
+    'Subtotaal') is checked against the sum of the others and never added; a row whose value is
+    the sum of all the other rows of its year is a total without its label, and refused."""
+
+    def key(r: dict) -> tuple:
+        return (r["indicator"], r["measure"], r["market"], r["region"], r["year"])
+
+    parts: dict[tuple, list[dict]] = {}
+    totals: list[dict] = []
+    for r in rows:
+        (totals if TOTAL_LABEL.match(str(r["group"])) else parts.setdefault(key(r), [])).append(r)
+    where = lambda r: {"file": r["file"], "sheet": r["sheet"], "row": r["row"], "column": r["column"]}  # noqa: E731
+    for t in totals:
+        others = parts.get(key(t), [])
+        total = round(sum(o["value"] for o in others), 6)
+        stats.rows_kept -= 1
+        if others and total == round(t["value"], 6):
+            stats.rows_missing += 1
+            problems.add(
+                **where(t),
+                value=t["raw"],
+                expected=f"warning: {t['group']!r} {t['year']} is a total row: checked against the sum of "
+                f"the {len(others)} other rows ({total:g}) and not added",
+                warning=True,
+            )
+            continue
+        stats.rows_rejected += 1
+        problems.add(
+            **where(t),
+            value=t["raw"],
+            expected=f"the sum of the other rows of {t['year']} ({total:g} from {len(others)} rows)",
+            hint=f"{t['group']!r} in column {group_col!r} is a total row; it is never added. The total "
+            "the supplier gives differs from the sum of the parts: ask which is right",
+        )
+    out: list[dict] = []
+    for group in parts.values():
+        if len(group) >= 3:
+            whole = sum(r["value"] for r in group)
+            for r in group:
+                if r["value"] and round(whole - r["value"], 6) == round(r["value"], 6):
+                    problems.add(
+                        **where(r),
+                        value=r["raw"],
+                        expected=f"one {group_col or 'part'} per row; this value is the sum of all other "
+                        f"rows of {r['year']}",
+                        hint=f"is {r['group']!r} a total? Remove the row, or label it 'Totaal'",
+                    )
+                    stats.rows_kept -= 1
+                    stats.rows_rejected += 1
+                    group = [g for g in group if g is not r]
+                    break
+        out += group
+    return out
+
+
+# Municipalities known by two names (CBS: the official name first).
+MUNICIPALITY_ALIASES = {
+    "den bosch": "s hertogenbosch",
+    "den haag": "s gravenhage",
+    "the hague": "s gravenhage",
+}
+
+
+def municipality_key(name: str) -> str:
+    """A municipality's name without what spellings differ in: case, accents, punctuation, 'gemeente'."""
+    import unicodedata
+
+    text = unicodedata.normalize("NFKD", str(name)).encode("ascii", "ignore").decode().lower()
+    text = re.sub(r"^gemeente\s+", "", text.strip())
+    text = " ".join(re.sub(r"[^a-z0-9]+", " ", text).split())
+    return MUNICIPALITY_ALIASES.get(text, text)
 
 
 def _without_repeated_parts(
@@ -293,10 +391,31 @@ def _without_repeated_parts(
     seen: dict[tuple, dict] = {}
     out = []
     for r in rows:
-        key = (r["indicator"], r["measure"], r["market"], r["region"], r["year"], r["group"])
+        key = (
+            r["indicator"],
+            r["measure"],
+            r["market"],
+            r["region"],
+            r["year"],
+            municipality_key(r["group"]),
+        )
         first = seen.setdefault(key, r)
         if first is r:
             out.append(r)
+            continue
+        if first["group"] != r["group"]:
+            problems.add(
+                file=r["file"],
+                sheet=r["sheet"],
+                row=r["row"],
+                column=group_col or r["column"],
+                value=r["group"],
+                expected=f"one spelling per {group_col or 'part'}",
+                hint=f"{r['group']!r} and {first['group']!r} (row {first['row']}) are one municipality "
+                f"spelled two ways; write {first['group']!r} on both rows, or correct the one that is wrong",
+            )
+            stats.rows_kept -= 1
+            stats.rows_rejected += 1
             continue
         problems.add(
             file=r["file"],
@@ -560,7 +679,8 @@ def _annotate(frame: pd.DataFrame, src_list: list[Source], problems: ProblemList
 def collect(
     project: Project, registry: Registry, progress: Progress
 ) -> tuple[pd.DataFrame, list[FileStats], ProblemList, list[Source]]:
-    sources = load_sources(project.root / "data" / "sources.yml").sources
+    config = load_sources(project.root / "data" / "sources.yml")
+    sources = config.sources
     check_targets(sources, registry)
     problems = ProblemList()
     stats: list[FileStats] = []
@@ -568,6 +688,7 @@ def collect(
     claimed: set[Path] = set()
     for src in sources:
         files = sorted({p for pattern in src.files for p in project.raw.glob(pattern) if p.is_file()})
+        files = _inside_raw(project, files, claimed, problems)
         record_parts: list[tuple[str, pd.DataFrame]] = []
         if not files:
             problems.add(
@@ -579,6 +700,7 @@ def collect(
                 f"no file matches {src.files}",
                 warning=True,
             )
+        files = _without_superseded(project, src, files, claimed, problems)
         for path in files:
             rel = str(path.relative_to(project.root))
             progress(f"clean: {rel}" + (f" [{src.sheet}]" if src.sheet else ""))
@@ -593,7 +715,7 @@ def collect(
                 else:
                     _whole_file(problems, before)
             else:
-                table = read_table(path, rel, src, problems)
+                table = read_table(path, rel, src, problems, config.limits)
                 if table is None:
                     _whole_file(problems, before)
                     continue
@@ -616,6 +738,12 @@ def collect(
                 np.repeat(np.arange(len(files)), lengths), categories=files
             )
             record_parts.clear()
+            if "record_id" in seizures:
+                id_column = next(c for c, f in src.columns.items() if f == "record_id")
+                before = len(problems)
+                rec.ids_in_several_files(seizures, id_column, src, problems)
+                _whole_file(problems, before)  # a file counted twice: no --allow-rejections passes it
+                seizures = seizures.drop(columns="record_id")
             parts.append(_aggregate_records(seizures, src, registry))
     for path in sorted(project.raw.rglob("*")):
         if path.is_file() and path not in claimed and path.name not in ("demo.yml", ".gitkeep", "README.md"):
@@ -629,6 +757,62 @@ def collect(
             )
     frame = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
     return frame, stats, problems, sources
+
+
+def _inside_raw(project: Project, files: list[Path], claimed: set[Path], problems: ProblemList) -> list[Path]:
+    """Only files whose real path is inside data/raw are read: a link to a file elsewhere is refused,
+    naming the link, and nothing of what it points to is read or shown."""
+    raw = project.raw.resolve()
+    inside = []
+    for path in files:
+        real = path.resolve()
+        if real == raw or raw in real.parents:
+            inside.append(path)
+            continue
+        claimed.add(path)
+        problems.add(
+            file=str(path.relative_to(project.root)),
+            row=0,
+            column="",
+            value="a link to a file outside data/raw",
+            expected="a file inside data/raw (the monitor reads nothing outside the project's raw data)",
+            hint="copy the delivery into data/raw instead of linking to it",
+            whole_file=True,
+        )
+    return inside
+
+
+def _without_superseded(
+    project: Project, src: Source, files: list[Path], claimed: set[Path], problems: ProblemList
+) -> list[Path]:
+    """The files of a source less those a re-delivery replaces ('supersedes' in data/sources.yml)."""
+    old = set()
+    for new_name, old_name in src.supersedes.items():
+        for name in (new_name, old_name):
+            if not (project.raw / name).is_file():
+                problems.add(
+                    file="data/sources.yml",
+                    row=0,
+                    column="",
+                    value=name,
+                    expected=f"a file under data/raw/ ('supersedes' of source {src.id})",
+                    hint="the path is relative to data/raw/, e.g. politie/inbeslagnames_2024.csv",
+                    whole_file=True,
+                )
+        old.add(project.raw / old_name)
+    for path in files:
+        if path in old:
+            claimed.add(path)
+            problems.add(
+                file=str(path.relative_to(project.root)),
+                row=0,
+                column="",
+                value="",
+                expected="warning: not read; data/sources.yml says "
+                f"{next(n for n, o in src.supersedes.items() if project.raw / o == path)} replaces it",
+                warning=True,
+            )
+    return [p for p in files if p not in old]
 
 
 def _whole_file(problems: ProblemList, start: int) -> None:
@@ -809,7 +993,7 @@ def _lineage_csv(frame: pd.DataFrame) -> str:
 
 def _demo_metadata(project: Project) -> str:
     path = project.raw / "demo.yml"
-    meta = yaml.safe_load(path.read_text(encoding="utf-8")) if path.exists() else {}
+    meta = safe_yaml.safe_load(path.read_text(encoding="utf-8"), path) if path.exists() else {}
     demo = bool(meta.get("demo", False))
     description = " ".join(str(meta.get("description", "")).split())
     from report.observations import metadata_text
@@ -820,7 +1004,10 @@ def _demo_metadata(project: Project) -> str:
 def clean(project: Project, progress: Progress | None = None, allow_rejections: bool = False) -> CleanResult:
     progress = progress or (lambda m: None)
     registry = load_registry(project.registry)
+    repaired = recover(project.clean, sorted(project.clean.parent.glob(".clean-tmp-*")))
     frame, stats, problems, sources = collect(project, registry, progress)
+    for what in repaired:
+        problems.add(file="data/clean", row=0, column="", value="", expected=f"warning: {what}", warning=True)
     logs = project.root / "_logs"
     if not frame.empty:
         frame = _annotate(frame, sources, problems)
@@ -865,14 +1052,7 @@ def clean(project: Project, progress: Progress | None = None, allow_rejections: 
         (tmp / "rejected.csv").write_text(rejected_text, encoding="utf-8")
         revisions_text = revisions.to_csv(index=False, lineterminator="\n")
         (tmp / "revisions.csv").write_text(revisions_text, encoding="utf-8")
-        old = project.clean.parent / ".clean-old"
-        if old.exists():
-            shutil.rmtree(old)
-        if project.clean.exists():
-            os.replace(project.clean, old)
-        os.replace(tmp, project.clean)
-        if old.exists():
-            shutil.rmtree(old)
+        replace_dir(tmp, project.clean, "clean")
     finally:
         if tmp.exists():
             shutil.rmtree(tmp)
@@ -906,10 +1086,13 @@ def raw_files_differ(project: Project) -> bool:
     """Do the raw files differ from those listed in data/clean/manifest.csv?"""
     if not project.raw.exists() or not (project.root / "data" / "sources.yml").exists():
         return False
+    real_raw = project.raw.resolve()
     raw = {
         str(p.relative_to(project.root)): p
         for p in project.raw.rglob("*")
-        if p.is_file() and p.name not in ("demo.yml", ".gitkeep", "README.md")
+        if p.is_file()
+        and p.name not in ("demo.yml", ".gitkeep", "README.md")
+        and (real_raw in p.resolve().parents)  # a link out of data/raw is never read, not even hashed
     }
     if not raw:
         return False

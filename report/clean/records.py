@@ -32,7 +32,9 @@ from report.clean.problems import ProblemList, did_you_mean
 from report.clean.readers import _clip, _decode
 from report.registry import Registry
 
-MAX_PROBLEMS_PER_CHECK = 200  # a file with a systematic fault: show enough rows, not a million
+MAX_PROBLEMS_PER_CHECK = 200
+# One seizure of at most a million tonnes: 5 million of them still sum exactly in int64 grams.
+MAX_KG = 1e9  # a file with a systematic fault: show enough rows, not a million
 # Quantities of up to 12 characters are parsed by Arrow: below 10^12 Arrow and pandas.to_numeric
 # give the same double, and times 1000 it is still an exact integer, as pandas' int64 would be.
 MAX_FAST_LENGTH = 12
@@ -524,6 +526,28 @@ def clean_records(
         hint_for=lambda v: _quantity_hint(v, src, field["unit"]),
     )
     bad |= mask
+    other = "." if src.decimal == "," else ","
+    if src.thousands != other:
+        # '24.730' beside decimal commas, no thousands separator declared: 24730 kg or 24,73 kg?
+        ambiguous = qty_text.str.fullmatch(rf"[1-9][0-9]{{0,2}}{re.escape(other)}[0-9]{{3}}").to_numpy(
+            dtype=bool
+        )
+        mask = ambiguous & ~bad
+        _report(
+            problems,
+            rel,
+            frame,
+            mask,
+            field["quantity"],
+            f"a number written as {example} (decimal {src.decimal!r}, thousands "
+            f"{repr(src.thousands) if src.thousands else 'none'})",
+            hint_for=lambda v: (
+                f"{v.strip()!r} is ambiguous ({v.strip().replace(other, '')} or "
+                f"{v.strip().replace(other, src.decimal)}): write it so, or set 'thousands: \"{other}\"' of "
+                f"source {src.id} in data/sources.yml when the file groups thousands with {other!r}"
+            ),
+        )
+        bad |= mask
     unit_codes, factor = _per_value(frame[field["unit"]], lambda v: v.str.strip().str.lower().map(src.units))
     mask = factor.isna().to_numpy()[unit_codes] & ~bad
     _report(
@@ -559,12 +583,33 @@ def clean_records(
             bad |= later
 
     good = ~bad
+    numbers = _numbers(qty_text[good], src.decimal)
+    factors = factor.to_numpy(dtype=np.float64)  # units: {unit: kg as a float} (data/sources.yml)
+    kg = numbers.to_numpy(dtype=np.float64) * factors[unit_codes[good]]
+    too_big = ~(kg <= MAX_KG)  # NaN too: a number no float holds
+    if too_big.any():
+        # Summed in whole grams (int64): a quantity this large would overflow, or is a typing error.
+        mask = np.zeros(len(frame), dtype=bool)
+        mask[np.flatnonzero(good)[too_big]] = True
+        _report(
+            problems,
+            rel,
+            frame,
+            mask,
+            field["quantity"],
+            f"a quantity of at most {MAX_KG:,.0f} kg".replace(",", "."),
+            hint_for=lambda v: (
+                "a number this large cannot be a seizure (and cannot be summed exactly): "
+                "check the digits and the unit"
+            ),
+        )
+        bad |= mask
+        good = ~bad
+        numbers, kg = numbers[~too_big].reset_index(drop=True), kg[~too_big]
     market_column = pd.Categorical.from_codes(market_code[good], categories=markets)
     if not CATEGORICAL_MARKETS:
         market_column = market_column.astype(str)
-    numbers = _numbers(qty_text[good], src.decimal)
-    factors = factor.to_numpy(dtype=np.float64)  # units: {unit: kg as a float} (data/sources.yml)
-    grams = (numbers * factors[unit_codes[good]] * 1000).round().astype("int64")
+    grams = pd.Series(kg * 1000).round().astype("int64")
     out = pd.DataFrame(
         {
             "market": market_column,
@@ -573,14 +618,17 @@ def clean_records(
             "row": frame.index[good],
         }
     )
+    if "record_id" in field:
+        # Kept to check record numbers across the files of the source (a re-delivery beside the old one).
+        out["record_id"] = frame[field["record_id"]].to_numpy()[good]
     return out, int(bad.sum())
 
 
 # A quantity as the source writes it: decimal comma or point, with or without thousands separators.
 # [0-9], not \d: \d takes the digits of any script ('١٢', '１２'), which no number parser after it reads.
 NUMBERS = {
-    ",": (r"^[0-9]{1,3}(?:\.[0-9]{3})*(?:,[0-9]+)?$|^[0-9]+(?:,[0-9]+)?$", "1.234,5"),
-    ".": (r"^[0-9]{1,3}(?:,[0-9]{3})*(?:\.[0-9]+)?$|^[0-9]+(?:\.[0-9]+)?$", "1,234.5"),
+    ",": (r"^[1-9][0-9]{0,2}(?:\.[0-9]{3})+(?:,[0-9]+)?$|^[0-9]+(?:,[0-9]+)?$", "1.234,5"),
+    ".": (r"^[1-9][0-9]{0,2}(?:,[0-9]{3})+(?:\.[0-9]+)?$|^[0-9]+(?:\.[0-9]+)?$", "1,234.5"),
 }
 # Other ways of writing a date, recognised to say how a wrong one is written (the first that fits).
 DATE_FORMATS = ["%d-%m-%Y", "%Y-%m-%d", "%d/%m/%Y", "%d.%m.%Y", "%d-%m-%y", "%d/%m/%y", "%Y/%m/%d", "%Y%m%d"]
@@ -777,3 +825,46 @@ def row_ranges(rows: np.ndarray, limit: int = 2000) -> str:
     starts = np.concatenate(([rows[0]], rows[breaks + 1]))
     ends = np.concatenate((rows[breaks], [rows[-1]]))
     return " ".join(f"{a}-{b}" if a != b else f"{a}" for a, b in zip(starts, ends, strict=True))
+
+
+def ids_in_several_files(seizures: pd.DataFrame, id_column: str, src: Source, problems: ProblemList) -> None:
+    """A record number in two files of one source is one seizure counted twice (a corrected
+    re-delivery beside the old file): refused, naming both files, unless sources.yml says which
+    file supersedes which."""
+    ids = seizures["record_id"]
+    codes, uniques = pd.factorize(ids, use_na_sentinel=False)
+    files = seizures["file"].cat.codes.to_numpy()
+    order = np.lexsort((files, codes))
+    c, f = codes[order], files[order]
+    same = np.r_[False, c[1:] == c[:-1]]
+    other_file = same & np.r_[False, f[1:] != f[:-1]]
+    if not other_file.any():
+        return
+    rows = seizures["row"].to_numpy()[order]
+    names = list(seizures["file"].cat.categories)
+    # The first use of each id (the row before the run of the same id started).
+    first = np.maximum.accumulate(np.where(~same, np.arange(len(c)), 0))
+    hits = np.flatnonzero(other_file)
+    for i in hits[:MAX_PROBLEMS_PER_CHECK]:
+        j = first[i]
+        rid = str(uniques[c[i]])
+        if rid == "":
+            continue
+        problems.add(
+            file=names[f[i]],
+            row=int(rows[i]),
+            column=id_column,
+            value=rid,
+            expected=f"a record number used in one file of source {src.id}",
+            hint=f"{rid} is also in {names[f[j]]}, row {int(rows[j])}: a re-delivery? Say which file "
+            f"replaces which ('supersedes' of source {src.id} in data/sources.yml), or remove the old file",
+        )
+    if len(hits) > MAX_PROBLEMS_PER_CHECK:
+        problems.add(
+            file=names[f[hits[-1]]],
+            row=0,
+            column=id_column,
+            value="",
+            expected=f"a record number used in one file of source {src.id} — and "
+            f"{len(hits) - MAX_PROBLEMS_PER_CHECK} more rows like these",
+        )

@@ -102,9 +102,9 @@ def render(
         if not (tmp / "gegevens").is_dir():  # Quarto builds _generated/ itself, so only now
             _open_data(book, tmp)
         staged["gegevens"] = tmp / "gegevens"
-        outputs = _publish(staged, target, book.output_file, replace_old=draft_dict is None)
-        write_build_info(target, engine, [f for f in outputs if f in FORMATS])
-        return outputs
+        # published in the same atomic step as the outputs it describes
+        staged["build-info"] = write_build_info(tmp, engine, [f for f in fmts])
+        return _publish(staged, target, book.output_file, replace_old=draft_dict is None)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
@@ -255,29 +255,56 @@ def _render_quarto(book, fmts: tuple[str, ...], tmp: Path, draft: dict | None) -
 def _publish(
     staged: dict[str, Path], target: Path, output_file: str, replace_old: bool = True
 ) -> dict[str, Path]:
-    """Move the staged outputs into ``target``, replacing the old files of these formats.
+    """Put the staged outputs in ``target`` in one atomic step (report/swap.py).
 
-    The PDF and DOCX of an earlier edition (``<output_file>-<other edition>.pdf``) are removed,
-    so ``_book/`` holds one report; drafts (``…-concept-…``) and other files in ``target`` are
-    left alone. A draft (``replace_old=False``) removes nothing.
+    A complete new ``target`` is assembled beside the old one: the new outputs, and (hard links
+    to) whatever else the old one holds, less the PDF and DOCX of an earlier edition
+    (``<output_file>-<other edition>.pdf``) when this run writes that format, so ``_book/`` holds
+    one report. Drafts (``…-concept-…``) are never dropped, and a draft (``replace_old=False``)
+    drops nothing. Then the two folders are exchanged: a kill at any instant leaves the old
+    _book/ or the new one, whole, never a new PDF beside an old DOCX.
     """
     from report.render.draft import DRAFT_INFIX
+    from report.swap import recover, replace_dir
 
-    target.mkdir(parents=True, exist_ok=True)
-    result: dict[str, Path] = {}
-    for fmt, path in staged.items():
-        if fmt in ("html", "gegevens"):
-            dest = target / fmt
-            if dest.exists():
-                old = path.parent / f"{fmt}-old"
-                os.replace(dest, old)
-            shutil.move(str(path), dest)
-            result[fmt] = dest / ("index.html" if fmt == "html" else "datapackage.json")
-        else:
-            dest = target / path.name
-            shutil.move(str(path), dest)  # a rename on the same file system: atomic
-            for old in target.glob(f"{output_file}-*{path.suffix}") if replace_old else ():
-                if old != dest and old.is_file() and DRAFT_INFIX not in old.name:
-                    old.unlink()
-            result[fmt] = dest
-    return result
+    folders = {"html": "index.html", "gegevens": "datapackage.json"}  # published as folders
+    target.parent.mkdir(parents=True, exist_ok=True)
+    recover(target, sorted(target.parent.glob(f".{target.name}-new-*")))
+    new = Path(tempfile.mkdtemp(prefix=f".{target.name}-new-", dir=target.parent))
+    try:
+        result: dict[str, Path] = {}
+        names = {f: (f if f in folders else p.name) for f, p in staged.items()}
+        suffixes = {p.suffix for f, p in staged.items() if f not in folders} if replace_old else set()
+        if target.is_dir():
+            for entry in sorted(target.iterdir()):
+                if entry.name in names.values():
+                    continue
+                if (
+                    entry.is_file()
+                    and entry.suffix in suffixes
+                    and entry.name.startswith(f"{output_file}-")
+                    and DRAFT_INFIX not in entry.name
+                ):
+                    continue  # the same format of another edition
+                if entry.is_dir():
+                    shutil.copytree(entry, new / entry.name, copy_function=_link_or_copy)
+                else:
+                    _link_or_copy(entry, new / entry.name)
+        for fmt, path in staged.items():
+            shutil.move(str(path), new / names[fmt])
+            result[fmt] = target / names[fmt] / folders[fmt] if fmt in folders else target / names[fmt]
+        if not target.exists():
+            target.mkdir()
+        replace_dir(new, target, "render")
+        return result
+    finally:
+        if new.exists():
+            shutil.rmtree(new, ignore_errors=True)
+
+
+def _link_or_copy(src, dst) -> None:
+    """A hard link (no bytes copied) where the file system allows it, else a copy."""
+    try:
+        os.link(src, dst)
+    except OSError:
+        shutil.copy2(src, dst)

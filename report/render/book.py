@@ -34,6 +34,7 @@ from typing import Any
 
 import yaml
 
+from report import safe_yaml
 from report.errors import MonitorError
 
 FIGURE_PREFIX = "Figuur"
@@ -221,8 +222,7 @@ def _load_yaml(path: Path, what: str) -> Any:
     except FileNotFoundError:
         raise MonitorError(f"{what} is missing: {path}") from None
     try:
-        # libyaml's loader when present: _variables.yml is large, the Python loader takes 0.4 s.
-        return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+        return safe_yaml.safe_load(text, path)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f", line {mark.line + 1}" if mark is not None else ""
@@ -643,14 +643,15 @@ class _Expander:
         target = args[0]
         path = self.root / target.lstrip("/") if target.startswith("/") else file.parent / target
         path = Path(path)
-        try:
-            path.resolve().relative_to(self.root.resolve())
-        except ValueError:
+        real, root = path.resolve(), Path(self.root).resolve()
+        if real != root and root not in real.parents:
+            # Chapters and templates include files of the project only (nothing of the machine's).
             self._problem(
                 where,
                 chain,
                 text,
-                f"included file '{target}' lies outside the project ({path.resolve()})",
+                f"'{target}' is outside the project; an include names a file inside the project folder "
+                "(e.g. /_generated/...)",
                 "include only files inside the project folder",
                 "include",
                 col,

@@ -69,7 +69,7 @@ def toolchain_versions(engine: str = "embedded") -> dict:
 
 
 def write_build_info(target: Path, engine: str, formats: list[str]) -> Path:
-    """Write ``target/build-info.json`` atomically (beside the outputs it describes)."""
+    """Write ``target/build-info.json`` (the render stages it beside the outputs it describes)."""
     info = toolchain_versions(engine)
     info["formats"] = sorted(formats)
     path = target / "build-info.json"

@@ -226,6 +226,7 @@ local function quality_marker(span)
 end
 
 local function Meta(meta)
+  if os.getenv("MONITOR_ROOT") then root = os.getenv("MONITOR_ROOT") end
   if meta["monitor-root"] then root = pandoc.utils.stringify(meta["monitor-root"]) end
 end
 
