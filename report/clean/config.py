@@ -94,11 +94,9 @@ class Source(_Strict):
         description="Years whose figures are provisional (records sources; tables mark them with '*'). "
         "`monitor edition start` moves the old edition year to the new one.",
     )
-    not_delivered: dict[int, str] = (
-        Field(
-            default_factory=dict,
-            description="Year → why the source delivers nothing for it (shown by `monitor status`).",
-        ),
+    not_delivered: dict[int, str] = Field(
+        default_factory=dict,
+        description="Year → why the source delivers nothing for it (shown by `monitor status`).",
     )
     supersedes: dict[str, str] = Field(
         default_factory=dict,
