@@ -18,8 +18,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
-# Modules of the project itself (the package, and the helpers tests and scripts import).
-LOCAL = {"report", "browser", "conftest", "demo_raw", "make_demo_data"}
+# Modules of the project itself: the package, and the helper modules beside tests and scripts.
+LOCAL = {"report"} | {p.stem for folder in ("tests", "scripts") for p in (ROOT / folder).glob("*.py")}
 
 
 def _name(requirement: str) -> str:
