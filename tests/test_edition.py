@@ -94,7 +94,11 @@ def test_edition_start_freezes_rolls_provisional_and_moves_the_year(started):
     assert load_registry(started / "data" / "indicators.yml").edition == 2025
     out = START_OUTPUT[0]
     assert "edition 2024 frozen in data/edities/2024" in out
-    assert "data/sources.yml, line 32: provisional_years [2024] → [2025]" in out
+    line = (
+        sources.split("\n").index(next(x for x in sources.split("\n") if "provisional_years: [2025]" in x))
+        + 1
+    )
+    assert f"data/sources.yml, line {line}: provisional_years [2024] → [2025]" in out
     assert "delivery wodc_liquidaties (WODC): wodc/liquidaties_*.csv — expected with figures for 2025" in out
     # It cleans under the new configuration and shows at once what the edition lacks.
     assert "wodc_liquidaties (WODC): missing (latest year 2024)" in out
