@@ -8,7 +8,6 @@ the last one does nothing (the inputs' hash is kept in _generated/.inputs).
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import shutil
 import tempfile
@@ -20,6 +19,7 @@ import yaml
 
 from report import figures as fig
 from report import numbers
+from report.cache import Cache
 from report.errors import MonitorError
 from report.facts import SeriesFacts, all_facts
 from report.observations import CleanData, load_clean_data
@@ -43,6 +43,7 @@ Progress = Callable[[str], None]
 class BuildResult:
     skipped: bool
     figures: list[fig.Figure] = field(default_factory=list)
+    exported: int = 0  # figures drawn by vl-convert (the others came from the cache)
     timings: dict[str, float] = field(default_factory=dict)
 
 
@@ -96,7 +97,7 @@ class Builder:
         path.write_text(text, encoding="utf-8")
 
     # -- indicator blocks ------------------------------------------------------------------
-    def indicator_block(self, ind: Indicator, cache: Path | None) -> str:
+    def indicator_block(self, ind: Indicator, cache: Cache | None) -> str:
         measures = []
         for measure in ind.measures:
             series = self.series_of(ind.id, measure.id)
@@ -194,7 +195,7 @@ class Builder:
         text = self.writer.render(self.writer.first_existing("nl/regio.md.j2"), **ctx)
         return " ".join(text.split())
 
-    def figure(self, ind: Indicator, measure, series: list[SeriesFacts], cache: Path | None) -> dict:
+    def figure(self, ind: Indicator, measure, series: list[SeriesFacts], cache: Cache | None) -> dict:
         fid = fig.figure_id(ind.id, measure.id)
         chart = fig.build_chart(self.registry, ind, measure, series, self.source_line(ind))
         self.export(fid, chart, fig._rows(self.registry, series), cache)
@@ -303,20 +304,19 @@ class Builder:
             bron=DEMO_SOURCE if self.data.demo else "",
         )
 
-    def export(self, fid: str, chart, rows: list[dict], cache: Path | None) -> None:
-        """SVG, PNG, CSV and spec of a figure; reused from the last build when the spec is the same."""
+    def export(self, fid: str, chart, rows: list[dict], cache: Cache | None) -> None:
+        """SVG, PNG, CSV and spec of a figure; copied from the cache when its export key is known."""
         stem = self.out / "figuren" / fid
         spec = fig.spec_of(chart)
-        spec_key = hashlib.sha256(json.dumps([spec, rows], sort_keys=True).encode()).hexdigest()
-        key_file = cache / "figuren" / f"{fid}.key" if cache else None
-        if key_file and key_file.exists() and key_file.read_text() == spec_key:
+        key = fig.export_key(spec, rows, self._fonts_hash)
+        entry = cache.get("figure", key) if cache else None
+        if entry is not None:
             # Exporting is the slow part of a build; an unchanged figure is copied.
-            stem.parent.mkdir(parents=True, exist_ok=True)
-            for suffix in (".svg", ".png", ".csv", ".vl.json", ".key"):
-                shutil.copy2(key_file.with_name(fid + suffix), stem.with_name(fid + suffix))
+            for suffix in fig.EXPORT_SUFFIXES:
+                entry.copy_to(stem.with_name(fid + suffix), "figure" + suffix)
             return
         # Exported together at the end of the build, on every core.
-        self._exports.append((spec, rows, str(stem), spec_key))
+        self._exports.append((spec, rows, str(stem), key))
 
     def samenhang_figure(self, top: str, name: str, series: list[SeriesFacts]) -> dict | None:
         if not series:
@@ -459,8 +459,9 @@ class Builder:
         }
 
     # -- everything ------------------------------------------------------------------------
-    def run(self, cache: Path | None, progress: Progress) -> None:
+    def run(self, cache: Cache | None, progress: Progress) -> None:
         self._cache = cache
+        self._fonts_hash = fig.fonts_hash(self.project.fonts)
         self._exports: list[tuple] = []
         for ind in self.registry.indicators:
             progress(f"indicator {ind.number}: {ind.id}")
@@ -488,6 +489,11 @@ class Builder:
         if self._exports:
             progress(f"figuren ({len(self._exports)})")
             fig.export_all(self._exports, self.project.fonts)
+            if cache is not None:
+                for _spec, _rows, stem, key in self._exports:
+                    out = Path(stem)
+                    files = {"figure" + x: out.with_name(out.name + x) for x in fig.EXPORT_SUFFIXES}
+                    cache.put("figure", key, files)
         self.check_generated_text()
 
     def check_generated_text(self) -> None:
@@ -513,7 +519,8 @@ def build(project: Project, force: bool = False, progress: Progress | None = Non
     tmp = Path(tempfile.mkdtemp(prefix=".monitor-tmp-build-", dir=project.root))
     try:
         builder = Builder(project, registry, data, tmp)
-        builder.run(cache=project.generated if project.generated.exists() else None, progress=progress)
+        cache = Cache.of_project(project.root)
+        builder.run(cache=cache, progress=progress)
         variables = yaml.safe_dump(builder.variables(), allow_unicode=True, sort_keys=True)
         _write_reference_docx(tmp / "reference.docx")
         (tmp / ".inputs").write_text(digest)
@@ -533,7 +540,8 @@ def build(project: Project, force: bool = False, progress: Progress | None = Non
         os.replace(tmp_vars, project.variables)
         if old.exists():
             shutil.rmtree(old)
-        return BuildResult(skipped=False, figures=builder.figures)
+        cache.prune()
+        return BuildResult(skipped=False, figures=builder.figures, exported=len(builder._exports))
     finally:
         if tmp.exists():
             shutil.rmtree(tmp)

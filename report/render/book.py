@@ -196,7 +196,8 @@ def _load_yaml(path: Path, what: str) -> Any:
     except FileNotFoundError:
         raise MonitorError(f"{what} is missing: {path}") from None
     try:
-        return yaml.safe_load(text)
+        # libyaml's loader reads the same YAML ten times faster (_variables.yml is large).
+        return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f", line {mark.line + 1}" if mark is not None else ""
@@ -834,6 +835,8 @@ def load_book(project_root: Path | str, pandoc_path: str | None = None) -> Book:
     root = Path(project_root).resolve()
     cfg, meta, chapter_files, appendix_files = read_project(root)
     variables = _load_variables(root)
+    from report.render.format_cache import cached_numbering
+
     if pandoc_path is None:
         from report.render.pandoc import pandoc_path as _pp
 
@@ -868,9 +871,15 @@ def load_book(project_root: Path | str, pandoc_path: str | None = None) -> Book:
         parts.append(marker + "\n" + text.strip("\n") + "\n")
 
     body = "\n".join(parts)
-    ast = _run_pandoc_json(body, pandoc_path)
-    numbering = _number(ast, kinds, root)
-    _check_references(ast, numbering.labels, chapter_texts)
+
+    def numbering_of_body() -> _Numbering:
+        ast = _run_pandoc_json(body, pandoc_path)
+        numbering = _number(ast, kinds, root)
+        _check_references(ast, numbering.labels, chapter_texts)
+        return numbering
+
+    # The same text numbers the same way: reuse the numbering of a book read before.
+    numbering = cached_numbering(root, body, kinds, numbering_of_body)
 
     chapters: list[Chapter] = []
     for info, (number, title, hid) in zip(built, numbering.chapter_meta, strict=True):

@@ -585,7 +585,11 @@ def _write_assets(out_dir: Path, book: Any) -> None:
     (assets / "fonts").mkdir(parents=True, exist_ok=True)
     shutil.copyfile(ASSETS_DIR / "monitor.css", assets / "monitor.css")
     (assets / "monitor.js").write_text(monitor_js(), encoding="utf-8", newline="\n")
-    (assets / "vega-bundle.js").write_text(vega_bundle(), encoding="utf-8", newline="\n")
+    from report.render.format_cache import cached_vega_bundle
+
+    root = getattr(book, "root", None)
+    bundle = cached_vega_bundle(Path(root), vega_bundle) if root else vega_bundle()
+    (assets / "vega-bundle.js").write_text(bundle, encoding="utf-8", newline="\n")
     fonts = _font_dir(book)
     for name in FONT_FILES:
         if (fonts / name).exists():
