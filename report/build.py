@@ -8,6 +8,7 @@ the last one does nothing (the inputs' hash is kept in _generated/.inputs).
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import shutil
 import tempfile
@@ -19,7 +20,7 @@ import yaml
 
 from report import figures as fig
 from report import numbers
-from report.cache import Cache
+from report.cache import Cache, code_version, digest
 from report.errors import MonitorError
 from report.facts import SeriesFacts, all_facts
 from report.observations import CleanData, load_clean_data
@@ -60,6 +61,12 @@ def inputs_hash(project: Project) -> str:
             h.update(str(f.relative_to(project.root) if f.is_relative_to(project.root) else f.name).encode())
             h.update(f.read_bytes())
     return h.hexdigest()
+
+
+def alt_version() -> str:
+    from importlib.metadata import version
+
+    return version("altair")
 
 
 def market_groups(registry: Registry) -> dict[str, list[str]]:
@@ -197,8 +204,13 @@ class Builder:
 
     def figure(self, ind: Indicator, measure, series: list[SeriesFacts], cache: Cache | None) -> dict:
         fid = fig.figure_id(ind.id, measure.id)
-        chart = fig.build_chart(self.registry, ind, measure, series, self.source_line(ind))
-        self.export(fid, chart, fig._rows(self.registry, series), cache)
+        source = self.source_line(ind)
+        spec = self.chart_spec(
+            cache,
+            [ind.model_dump(mode="json"), measure.id, series, source],
+            lambda: fig.build_chart(self.registry, ind, measure, series, source),
+        )
+        self.export(fid, spec, fig._rows(self.registry, series), cache)
         figure = fig.Figure(
             id=f"fig-{fid}",
             indicator=ind.id,
@@ -304,10 +316,22 @@ class Builder:
             bron=DEMO_SOURCE if self.data.demo else "",
         )
 
-    def export(self, fid: str, chart, rows: list[dict], cache: Cache | None) -> None:
+    def chart_spec(self, cache: Cache | None, inputs: list, make: Callable) -> dict:
+        """The Vega-Lite spec of a chart; Altair takes ~60 ms to build one, so a chart whose
+        inputs (registry entries, series facts, source line, figure code) are unchanged is
+        read from the cache."""
+        key = digest("chart", inputs, self._lookups, alt_version(), code_version("figures.py"))
+        entry = cache.get("chart", key) if cache else None
+        if entry is not None:
+            return json.loads(entry.file("spec.json").read_text(encoding="utf-8"))
+        spec = fig.spec_of(make())
+        if cache is not None:
+            cache.put("chart", key, {"spec.json": json.dumps(spec, sort_keys=True, ensure_ascii=False)})
+        return spec
+
+    def export(self, fid: str, spec: dict, rows: list[dict], cache: Cache | None) -> None:
         """SVG, PNG, CSV and spec of a figure; copied from the cache when its export key is known."""
         stem = self.out / "figuren" / fid
-        spec = fig.spec_of(chart)
         key = fig.export_key(spec, rows, self._fonts_hash)
         entry = cache.get("figure", key) if cache else None
         if entry is not None:
@@ -323,8 +347,12 @@ class Builder:
             return None
         fid = f"samenhang-{top}".replace("_", "-")
         source = "zie de afzonderlijke indicatoren" + (f". {DEMO_SOURCE}" if self.data.demo else "")
-        chart = fig.samenhang_chart(self.registry, series, source)
-        self.export(fid, chart, fig.samenhang_rows(series, self.registry), self._cache)
+        spec = self.chart_spec(
+            self._cache,
+            [self._registry_digest, top, series, source],
+            lambda: fig.samenhang_chart(self.registry, series, source),
+        )
+        self.export(fid, spec, fig.samenhang_rows(series, self.registry), self._cache)
         first = min(s.points[0].year for s in series)
         last = max(s.points[-1].year for s in series)
         figure = fig.Figure(
@@ -462,6 +490,11 @@ class Builder:
     def run(self, cache: Cache | None, progress: Progress) -> None:
         self._cache = cache
         self._fonts_hash = fig.fonts_hash(self.project.fonts)
+        self._registry_digest = digest(self.registry.model_dump(mode="json"))
+        self._lookups = [
+            [x.model_dump(mode="json") for x in group]
+            for group in (self.registry.markets, self.registry.units, self.registry.regions)
+        ]
         self._exports: list[tuple] = []
         for ind in self.registry.indicators:
             progress(f"indicator {ind.number}: {ind.id}")

@@ -21,6 +21,7 @@ is written).
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import hashlib
 import json
@@ -46,10 +47,19 @@ def digest(*parts: object) -> str:
             h.update(b"b")
             h.update(hashlib.sha256(part).digest())
         else:
-            text = json.dumps(part, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
+            text = json.dumps(part, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=_plain)
             h.update(b"j")
             h.update(hashlib.sha256(text.encode("utf-8")).digest())
     return h.hexdigest()
+
+
+def _plain(value: object) -> object:
+    """JSON for what json cannot write itself: dataclasses as their fields, paths as text."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {"__type__": type(value).__name__, **dataclasses.asdict(value)}
+    if isinstance(value, (set, frozenset)):
+        return sorted(value, key=repr)
+    return str(value)
 
 
 def file_hash(path: Path) -> str:
