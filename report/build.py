@@ -7,7 +7,6 @@ the last one does nothing (the inputs' hash is kept in _generated/.inputs).
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import shutil
@@ -23,6 +22,7 @@ from report import numbers
 from report.cache import Cache, code_version, digest
 from report.errors import MonitorError
 from report.facts import SeriesFacts, all_facts
+from report.freshness import inputs_hash
 from report.observations import CleanData, load_clean_data
 from report.project import Project
 from report.registry import Indicator, Registry, load_registry
@@ -46,21 +46,6 @@ class BuildResult:
     figures: list[fig.Figure] = field(default_factory=list)
     exported: int = 0  # figures drawn by vl-convert (the others came from the cache)
     timings: dict[str, float] = field(default_factory=dict)
-
-
-def inputs_hash(project: Project) -> str:
-    """Hash of everything the build reads, including the build code itself."""
-    h = hashlib.sha256()
-    files = [project.registry, project.root / "_quarto.yml"]
-    files += sorted(project.clean.glob("*"))
-    files += sorted(project.templates.rglob("*.j2"))
-    files += sorted(Path(__file__).parent.glob("*.py"))
-    files += sorted(project.fonts.glob("*.ttf"))
-    for f in files:
-        if f.is_file():
-            h.update(str(f.relative_to(project.root) if f.is_relative_to(project.root) else f.name).encode())
-            h.update(f.read_bytes())
-    return h.hexdigest()
 
 
 def alt_version() -> str:

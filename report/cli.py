@@ -42,6 +42,11 @@ def _fail(exc: MonitorError) -> None:
 
 
 def _run_build(project: Project, force: bool) -> None:
+    from report.freshness import build_is_current
+
+    if not force and build_is_current(project):  # without importing the build's libraries
+        console.print("build: inputs unchanged, _generated/ is up to date")
+        return
     from report.build import build
 
     with Progress(
@@ -209,7 +214,7 @@ def demo_data(root: Path = typer.Option(None, "--root")) -> None:
 def _raw_changed(project: Project) -> bool:
     """True when data/raw holds files the clean data were not made from (by content hash, not
     by date: a fresh clone gives every file a new date)."""
-    from report.clean.pipeline import raw_files_changed
+    from report.freshness import raw_files_changed
 
     return raw_files_changed(project)
 

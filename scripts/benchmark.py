@@ -1,16 +1,35 @@
-"""Time each stage of a cold full build and of a rebuild with nothing changed.
+"""How long an author or editor waits: wall time, CPU time and peak memory per stage, and how
+many figures were exported, for the edits people make.
 
-    python scripts/benchmark.py            # all three formats
-    python scripts/benchmark.py --format pdf
+    python scripts/benchmark.py                 # all scenarios, median of 3
+    python scripts/benchmark.py --repeat 1
+    python scripts/benchmark.py --quarto        # and `quarto render` of the same sources (~35 s+)
 
-Works on a copy of the project in a temporary folder, so the real _generated/ and _book/
-are not touched. Prints one line per stage and the totals. Not a test: a measurement.
+Scenarios, each on a copy of the project in a temporary folder (the real _generated/, _book/
+and .monitor-cache/ are not touched):
+
+* cold full build — empty cache: clean → build → PDF, DOCX and HTML;
+* nothing changed — the same `monitor render` again;
+* one chapter's prose edited — one word in chapters/02-import.qmd;
+* one indicator's data value edited — one value of hennepkwekerijen in data/clean;
+* one template word edited — one word in chapters/sjablonen/nl/indicator.md.j2;
+* (``--quarto``) ``quarto render`` of the same sources, with the ratio to ours.
+
+Every run is a fresh Python process that does what ``monitor render`` does (clean when raw
+files changed, build, render all formats), so start-up and imports count; "total" is that
+process's wall time as the author sees it. Peak memory is the largest resident set of the
+process or of any tool it started (Pandoc), so far. Not a test: a measurement; on a shared
+machine compare CPU times too.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
+import shutil
+import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -19,45 +38,200 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+CHAPTER = "chapters/02-import.qmd"
+CHAPTER_OLD = "Veel drugs die Nederland binnenkomen"
+CHAPTER_NEW = ["Heel veel drugs die Nederland binnenkomen", "Zeer veel drugs die Nederland binnenkomen"]
+TEMPLATE = "chapters/sjablonen/nl/indicator.md.j2"
+TEMPLATE_OLD = "· kwaliteit: {{ kwaliteit_tekst }}"
+TEMPLATE_NEW = ["· kwaliteitsoordeel: {{ kwaliteit_tekst }}", "· kwaliteitsniveau: {{ kwaliteit_tekst }}"]
+DATA = "data/clean/observations.csv"
+DATA_ROW = "hennepkwekerijen,aantal,wiet,NL,2014,"
+
+
+# -- the child: one `monitor render`, stage by stage -------------------------------------------
+
+
+def _usage() -> tuple[float, float]:
+    import resource
+
+    me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
+    return cpu, max(me.ru_maxrss, kids.ru_maxrss) / 1024  # MiB (Linux reports KiB)
+
+
+def run_once(root: Path) -> None:
+    stages = []
+    t0 = time.perf_counter()
+
+    def stage(name: str, started: float, **extra) -> None:
+        cpu, peak = _usage()
+        wall = time.perf_counter() - started
+        stages.append({"stage": name, "wall": wall, "cpu": cpu, "peak": peak, **extra})
+
+    # As `monitor render` does: the build's libraries (pandas, Altair) only when there is work.
+    from report.freshness import build_is_current, raw_files_changed
+    from report.project import Project
+    from report.render import LAST_RENDER, render
+
+    stage("start-up and imports", t0)
+    project = Project(root)
+    t = time.perf_counter()
+    if raw_files_changed(project):
+        from report.clean import clean
+
+        clean(project)
+        stage("clean", t)
+    t = time.perf_counter()
+    if build_is_current(project):
+        stage("build", t, figures=0, skipped=True)
+    else:
+        from report.build import build
+
+        result = build(project)
+        stage("build", t, figures=result.exported, skipped=result.skipped)
+    t = time.perf_counter()
+    render(root)
+    stage("render", t, rendered=list(LAST_RENDER.get("rendered", [])))
+    print(json.dumps(stages))
+
+
+# -- the parent: scenarios ---------------------------------------------------------------------
+
+
+def child(root: Path) -> tuple[float, list[dict]]:
+    t = time.perf_counter()
+    proc = subprocess.run(
+        [sys.executable, __file__, "--child", str(root)], capture_output=True, text=True, check=False
+    )
+    wall = time.perf_counter() - t
+    if proc.returncode != 0:
+        raise SystemExit(f"benchmark run failed:\n{proc.stderr}")
+    return wall, json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def replace_in(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    if old not in text:
+        raise SystemExit(f"{path}: the benchmark's edit point '{old}' is gone; update scripts/benchmark.py")
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def edit_data(root: Path, i: int) -> None:
+    path = root / DATA
+    lines = path.read_text(encoding="utf-8").split("\n")
+    for n, line in enumerate(lines):
+        if line.startswith(DATA_ROW):
+            cells = line.split(",")
+            cells[5] = str(int(float(cells[5])) + 1 + i)
+            lines[n] = ",".join(cells)
+            break
+    else:
+        raise SystemExit(f"{path}: no row {DATA_ROW}… to edit")
+    path.write_text("\n".join(lines), encoding="utf-8")
+
+
+def scenarios(root: Path, i: int):
+    """(name, edit) in order; each edit changes the sources a little differently per repeat."""
+    originals = {rel: (root / rel).read_text(encoding="utf-8") for rel in (CHAPTER, TEMPLATE)}
+
+    def restore(rel: str) -> None:
+        (root / rel).write_text(originals[rel], encoding="utf-8")
+
+    k = i % 2
+    yield "nothing changed", lambda: None
+    yield "chapter prose edited", lambda: replace_in(root / CHAPTER, CHAPTER_OLD, CHAPTER_NEW[k])
+    yield "indicator data edited", lambda: (restore(CHAPTER), edit_data(root, i))
+    yield "template word edited", lambda: replace_in(root / TEMPLATE, TEMPLATE_OLD, TEMPLATE_NEW[k])
+    restore(TEMPLATE)
+
+
+def quarto_binary() -> str | None:
+    for candidate in (os.environ.get("QUARTO"), shutil.which("quarto"), "/opt/quarto-src/bin/quarto"):
+        if candidate and Path(candidate).is_file():
+            return candidate
+    return None
+
+
+def run_quarto(quarto: str, root: Path) -> float:
+    """`quarto render` of a copy with the build done once before (README: metadata-files)."""
+    env = dict(os.environ, PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}")
+    t = time.perf_counter()
+    proc = subprocess.run([quarto, "render"], cwd=root, env=env, capture_output=True, text=True, check=False)
+    wall = time.perf_counter() - t
+    if proc.returncode != 0:
+        raise SystemExit(f"quarto render failed:\n{proc.stderr[-3000:]}")
+    return wall
+
+
+def fmt_row(name: str, stage: str, wall: float, cpu: float | None, peak: float | None, extra="") -> str:
+    cpu_txt = f"{cpu:7.2f}" if cpu is not None else "      ."
+    peak_txt = f"{peak:7.0f}" if peak is not None else "      ."
+    return f"| {name:24s} | {stage:22s} | {wall:7.2f} | {cpu_txt} | {peak_txt} | {extra:18s} |"
+
 
 def main() -> None:
-    from report.build import build
-    from report.clean import clean
-    from report.project import Project
-    from report.render import render
-
     parser = argparse.ArgumentParser()
-    parser.add_argument("--format", action="append", choices=["pdf", "docx", "html"])
+    parser.add_argument("--repeat", type=int, default=3, help="runs per scenario (the median is shown)")
+    parser.add_argument("--quarto", action="store_true", help="also time `quarto render` (~35 s+)")
+    parser.add_argument("--child", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
-    formats = tuple(args.format or ["pdf", "docx", "html"])
-    print(f"cores: {os.cpu_count()}; formats: {', '.join(formats)}")
+    if args.child:
+        run_once(args.child)
+        return
+
+    try:
+        load = os.getloadavg()[0]
+    except OSError:
+        load = float("nan")
+    print(f"cores: {os.cpu_count()}; load average at start: {load:.1f}; median of {args.repeat} run(s)")
+    results: dict[str, list[tuple[float, list[dict]]]] = {}
     with tempfile.TemporaryDirectory() as tmp:
-        project = Project(ROOT).copy_to(Path(tmp) / "project")
-        root = project.root
-        for label in ("cold", "nothing changed"):
-            total = 0.0
-            t0 = time.perf_counter()
-            if label == "cold":
-                clean(project)
-                dt = time.perf_counter() - t0
-                total += dt
-                print(f"{label:16s} clean (raw → data/clean)     {dt:6.2f} s")
-            t0 = time.perf_counter()
-            result = build(project)
-            dt = time.perf_counter() - t0
-            total += dt
-            note = " (skipped: inputs unchanged)" if result.skipped else ""
-            print(f"{label:16s} build                        {dt:6.2f} s{note}")
-            t0 = time.perf_counter()
-            render(root, formats=formats)
-            dt = time.perf_counter() - t0
-            total += dt
-            print(f"{label:16s} render {'+'.join(formats):21s} {dt:6.2f} s")
-            print(f"{label:16s} total                        {total:6.2f} s")
-        for fmt in formats:
-            t0 = time.perf_counter()
-            render(root, formats=(fmt,))
-            print(f"{'one format':16s} render {fmt:21s} {time.perf_counter() - t0:6.2f} s")
+        from report.project import Project
+
+        for i in range(args.repeat):
+            root = Project(ROOT).copy_to(Path(tmp) / f"project-{i}").root
+            results.setdefault("cold full build", []).append(child(root))
+            for name, edit in scenarios(root, i):
+                edit()
+                results.setdefault(name, []).append(child(root))
+        quarto_wall = None
+        if args.quarto:
+            quarto = quarto_binary()
+            if quarto is None:
+                print("quarto: not found (QUARTO, PATH, /opt/quarto-src/bin/quarto); skipped")
+            else:
+                qroot = Project(ROOT).copy_to(Path(tmp) / "project-quarto").root
+                child(qroot)  # clean + build, so metadata-files exist
+                quarto_wall = statistics.median(run_quarto(quarto, qroot) for _ in range(max(1, args.repeat)))
+
+    print()
+    head = ("scenario", "stage", "wall s", "cpu s", "MiB", "")
+    print("| {:24s} | {:22s} | {:>7s} | {:>7s} | {:>7s} | {:18s} |".format(*head))
+    print(f"|{'-' * 26}|{'-' * 24}|{'-' * 9}|{'-' * 9}|{'-' * 9}|{'-' * 20}|")
+    totals = {}
+    for name, runs in results.items():
+        totals[name] = statistics.median(w for w, _ in runs)
+        stages = runs[0][1]
+        prev_cpu = 0.0
+        for idx, s in enumerate(stages):
+            wall = statistics.median(r[1][idx]["wall"] for r in runs if len(r[1]) > idx)
+            cpu = statistics.median(
+                r[1][idx]["cpu"] - (r[1][idx - 1]["cpu"] if idx else 0.0) for r in runs if len(r[1]) > idx
+            )
+            peak = max(r[1][idx]["peak"] for r in runs if len(r[1]) > idx)
+            extra = ""
+            if "figures" in s:
+                extra = "skipped" if s.get("skipped") else f"{s['figures']} figures exported"
+            if "rendered" in s:
+                extra = "rendered: " + (",".join(s["rendered"]) or "none")
+            print(fmt_row(name, s["stage"], wall, cpu, peak, extra))
+            prev_cpu = s["cpu"]
+        print(fmt_row(name, "total (process)", totals[name], prev_cpu, None))
+    if quarto_wall is not None:
+        print(fmt_row("quarto render", "pdf+docx+html", quarto_wall, None, None))
+        print()
+        for name in ("cold full build", "chapter prose edited", "nothing changed"):
+            print(f"quarto render / {name}: {quarto_wall / totals[name]:.1f}×")
 
 
 if __name__ == "__main__":

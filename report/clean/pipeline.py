@@ -31,6 +31,7 @@ from report.clean.config import Source, load_sources
 from report.clean.problems import Problem, ProblemList, did_you_mean
 from report.clean.readers import ROW, check_columns, column_problems, parse_number, read_table
 from report.errors import MonitorError
+from report.freshness import raw_files_changed  # noqa: F401  (lives there: needs no pandas)
 from report.observations import COLUMNS, KEY, format_observations
 from report.project import Project
 from report.registry import Registry, load_registry
@@ -852,25 +853,3 @@ def clean(project: Project, progress: Progress | None = None, allow_rejections: 
         if tmp.exists():
             shutil.rmtree(tmp)
     return CleanResult(frame, stats, problems, revisions=revisions, written=True, warnings=problems.warnings)
-
-
-def raw_files_changed(project: Project) -> bool:
-    """Do the raw files differ from those listed in data/clean/manifest.csv?"""
-    if not project.raw.exists() or not (project.root / "data" / "sources.yml").exists():
-        return False
-    raw = {
-        str(p.relative_to(project.root)): p
-        for p in project.raw.rglob("*")
-        if p.is_file() and p.name not in ("demo.yml", ".gitkeep", "README.md")
-    }
-    if not raw:
-        return False
-    manifest = project.clean / "manifest.csv"
-    if not manifest.exists():
-        return True
-    listed = {}
-    for row in csv.DictReader(manifest.read_text(encoding="utf-8").splitlines()):
-        listed[row["file"]] = row["sha256"]
-    if set(listed) != set(raw):
-        return True
-    return any(sha256(path) != listed[name] for name, path in raw.items())
