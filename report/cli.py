@@ -108,6 +108,22 @@ def render(
         _fail(exc)
 
 
+@app.command()
+def preview(
+    port: int = typer.Option(8000, "--port", "-p", help="Port on 127.0.0.1 (0: any free port)."),
+    root: Path = typer.Option(None, "--root", help="Project folder (default: found from here)."),
+) -> None:
+    """Serve the HTML edition on 127.0.0.1; rebuild and reload the page when a source is saved."""
+    from report.preview import Preview
+
+    try:
+        Preview(_project(root), port=port, log=lambda m: console.print(m, highlight=False)).serve_forever()
+    except MonitorError as exc:
+        _fail(exc)
+    except OSError as exc:  # the port is taken
+        _fail(MonitorError(f"preview: cannot serve on 127.0.0.1:{port}: {exc.strerror or exc}"))
+
+
 def _print_problems(problems, limit: int = 30) -> None:
     for p in problems[:limit]:
         console.print(f"[yellow]Warning:[/] {p}", highlight=False, soft_wrap=True)
