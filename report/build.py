@@ -44,7 +44,7 @@ Progress = Callable[[str], None]
 class BuildResult:
     skipped: bool
     figures: list[fig.Figure] = field(default_factory=list)
-    exported: int = 0  # figures drawn by vl-convert (the others came from the cache)
+    exported: list[str] = field(default_factory=list)  # figures drawn (the others came from the cache)
     timings: dict[str, float] = field(default_factory=dict)
 
 
@@ -559,7 +559,9 @@ def build(project: Project, force: bool = False, progress: Progress | None = Non
         if old.exists():
             shutil.rmtree(old)
         cache.prune()
-        return BuildResult(skipped=False, figures=builder.figures, exported=len(builder._exports))
+        return BuildResult(
+            skipped=False, figures=builder.figures, exported=sorted(Path(t[2]).name for t in builder._exports)
+        )
     finally:
         if tmp.exists():
             shutil.rmtree(tmp)

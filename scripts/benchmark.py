@@ -88,7 +88,7 @@ def run_once(root: Path) -> None:
         from report.build import build
 
         result = build(project)
-        stage("build", t, figures=result.exported, skipped=result.skipped)
+        stage("build", t, figures=len(result.exported), skipped=result.skipped)
     t = time.perf_counter()
     render(root)
     stage("render", t, rendered=list(LAST_RENDER.get("rendered", [])))

@@ -3,10 +3,11 @@
 A rendered format is addressed by everything it is made of: the combined book markdown (the
 chapters with their includes and variables expanded), the book's metadata, every file the
 markdown points to (figures with their PNG, CSV and spec beside them, other images), the
-project's fonts, the render code (Python, Lua filters, templates, CSS and JS: all of
-``report/render/``), the versions of Pandoc, Typst, vl-convert and python-docx, the draft
-marking and the format. When none of these changed, the format is copied from the cache
-instead of rendered again; the copy has the same bytes as a fresh render (tests check).
+project's fonts (PDF and HTML), the render code (Python and Lua filters of ``report/render/``,
+and the format's own templates, CSS and JS), the versions of Pandoc, Typst, vl-convert and
+python-docx, the draft marking (PDF and DOCX) and the format. When none of these changed, the
+format is copied from the cache instead of rendered again; the copy has the same bytes as a
+fresh render (tests check).
 """
 
 from __future__ import annotations
@@ -60,8 +61,29 @@ def referenced_files(book: Book) -> list[Path]:
     return sorted(found)
 
 
+# Parts of report/render/ that only one format reads; every other file counts for every format.
+FORMAT_ONLY = {"templates/typst": "pdf", "templates/html": "html", "assets": "html"}
+# DOCX names a font Word users have (styles), so only PDF and HTML depend on the bundled fonts.
+USES_FONTS = ("pdf", "html")
+
+
+@functools.cache
+def render_code(fmt: str) -> str:
+    """Hash of the render code a format depends on: Python, Lua filters, its templates, assets."""
+    base = Path(__file__).resolve().parent
+    files = []
+    for p in base.rglob("*"):
+        if not p.is_file() or "__pycache__" in p.parts or p.suffix == ".pyc":
+            continue
+        rel = p.relative_to(base).as_posix()
+        owner = next((f for d, f in FORMAT_ONLY.items() if rel.startswith(d + "/")), fmt)
+        if owner == fmt:
+            files.append(p)
+    return files_hash(files, base)
+
+
 def format_key(book: Book, fmt: str, draft: dict | None, engine: str = "embedded") -> str:
-    fonts = sorted(p for p in (book.root / "fonts").glob("*") if p.is_file())
+    fonts = sorted(p for p in (book.root / "fonts").glob("*") if p.is_file()) if fmt in USES_FONTS else []
     metadata = {
         f.name: getattr(book, f.name)
         for f in dataclasses.fields(book)
@@ -71,14 +93,15 @@ def format_key(book: Book, fmt: str, draft: dict | None, engine: str = "embedded
         "format",
         fmt,
         engine,
-        draft,
+        draft if fmt != "html" else None,  # the draft marking is for reviewers: PDF and DOCX
         metadata,
         [(c.rel, c.id, c.kind, c.number) for c in book.chapters],
         [(f.id, f.caption, f.alt, str(f.path)) for f in book.figures],
         book.markdown,
         files_hash(referenced_files(book), book.root),
         files_hash(fonts, book.root),
-        code_version("render"),
+        render_code(fmt),
+        code_version("cache.py"),
         tool_versions(),
     )
 
