@@ -59,7 +59,7 @@ def test_preview_serves_rebuilds_on_save_reports_errors_and_stops(project_copy: 
         # An editor saves a sentence: the served page shows it, the version moves on.
         t0 = time.monotonic()
         chapter.write_text(
-            original.replace("Nederland is een belangrijk", "Zeer opvallend nieuw zinsdeel. Nederland is een"),
+            original.replace("Nederland is een", "Zeer opvallend nieuw zinsdeel. Nederland is een", 1),
             encoding="utf-8",
         )
         _wait(lambda: "Zeer opvallend nieuw zinsdeel" in _get(base + page), what="the edit to show")

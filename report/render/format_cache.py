@@ -67,19 +67,23 @@ FORMAT_ONLY = {"templates/typst": "pdf", "templates/html": "html", "assets": "ht
 USES_FONTS = ("pdf", "html")
 
 
-@functools.cache
-def render_code(fmt: str) -> str:
-    """Hash of the render code a format depends on: Python, Lua filters, its templates, assets."""
+def render_files(fmt: str) -> list[Path]:
+    """The render code a format depends on: Python, Lua filters, its own templates and assets."""
     base = Path(__file__).resolve().parent
     files = []
-    for p in base.rglob("*"):
+    for p in sorted(base.rglob("*")):
         if not p.is_file() or "__pycache__" in p.parts or p.suffix == ".pyc":
             continue
         rel = p.relative_to(base).as_posix()
         owner = next((f for d, f in FORMAT_ONLY.items() if rel.startswith(d + "/")), fmt)
         if owner == fmt:
             files.append(p)
-    return files_hash(files, base)
+    return files
+
+
+@functools.cache
+def render_code(fmt: str) -> str:
+    return files_hash(render_files(fmt), Path(__file__).resolve().parent)
 
 
 def format_key(book: Book, fmt: str, draft: dict | None, engine: str = "embedded") -> str:
