@@ -16,6 +16,7 @@ from report.preview import RELOAD_TAG, SCRIPT_PATH, STATUS_PATH, Preview
 from report.project import Project
 
 pytestmark = pytest.mark.slow
+NEW = "Zeer opvallend nieuw zinsdeel"
 
 
 def _get(url: str) -> str:
@@ -39,7 +40,7 @@ def _page_of(index_html: str, chapter_title: str) -> str:
     return m.group(1)
 
 
-def test_preview_serves_rebuilds_on_save_reports_errors_and_stops(project_copy: Path):
+def test_preview_serves_rebuilds_on_save_reports_errors_and_stops(project_copy: Path, browser):
     project = Project(project_copy)
     chapter = project_copy / "chapters" / "02-import.qmd"
     original = chapter.read_text(encoding="utf-8")
@@ -55,6 +56,9 @@ def test_preview_serves_rebuilds_on_save_reports_errors_and_stops(project_copy: 
         page = _page_of(index, "Import")
         assert "Zeer opvallend nieuw zinsdeel" not in _get(base + page)
         version = json.loads(_get(base + STATUS_PATH.lstrip("/")))["version"]
+        tab = browser.new_page(viewport={"width": 1280, "height": 900})
+        tab.goto(base + page)
+        tab.wait_for_timeout(500)  # the script has asked for the version once
 
         # An editor saves a sentence: the served page shows it, the version moves on.
         t0 = time.monotonic()
@@ -68,6 +72,8 @@ def test_preview_serves_rebuilds_on_save_reports_errors_and_stops(project_copy: 
         assert json.loads(_get(base + STATUS_PATH.lstrip("/")))["error"] is None
         assert any(m.startswith("preview: rebuilt in") for m in messages)
         print(f"prose edit visible after {seconds:.2f} s")
+        # The open page reloaded itself (nobody navigated).
+        tab.wait_for_function(f"document.body.innerText.includes('{NEW}')", timeout=60_000)
 
         # A broken shortcode: the error is reported, the last good page stays served.
         chapter.write_text(original + "\n{{< var bestaat.niet >}}\n", encoding="utf-8")
@@ -76,11 +82,18 @@ def test_preview_serves_rebuilds_on_save_reports_errors_and_stops(project_copy: 
         assert "chapters/02-import.qmd" in error and "bestaat.niet" in error
         assert any("error" in m and "bestaat.niet" in m for m in messages), "the terminal hears of it"
         assert "Zeer opvallend nieuw zinsdeel" in _get(base + page)
+        overlay = tab.wait_for_selector("#monitor-preview-error", timeout=60_000)
+        assert "bestaat.niet" in overlay.inner_text()
+        assert NEW in tab.inner_text("body"), "the last good version stays on the page"
+        tab.screenshot(path=str(project_copy / "preview-error.png"))
 
         # Fixed again: the error goes away and the page follows the file.
         chapter.write_text(original, encoding="utf-8")
         _wait(lambda: json.loads(_get(base + STATUS_PATH.lstrip("/")))["error"] is None, what="recovery")
         assert "Zeer opvallend nieuw zinsdeel" not in _get(base + page)
+        tab.wait_for_function(f"!document.body.innerText.includes('{NEW}')", timeout=60_000)
+        assert tab.query_selector("#monitor-preview-error") is None, "after a good rebuild the page reloads"
+        tab.close()
     finally:
         preview.stop()
     # Stopped: nothing listens on the port any more, and no thread is left behind.
