@@ -300,3 +300,20 @@ def test_warm_cache_output_is_byte_identical_to_cold(rendered: Project, tmp_path
         assert cold[fmt].keys() == warm[fmt].keys(), fmt
         differ = [name for name in cold[fmt] if cold[fmt][name] != warm[fmt][name]]
         assert differ == [], f"{fmt}: {differ[:5]}"
+
+
+def test_every_file_the_book_names_is_part_of_a_format_key(tmp_path: Path):
+    """Figures bring their PNG, CSV and spec; a path with a space (written as <...>) counts too."""
+    from types import SimpleNamespace
+
+    figs = tmp_path / "_generated" / "figuren"
+    figs.mkdir(parents=True)
+    for suffix in (".svg", ".png", ".csv", ".vl.json"):
+        (figs / f"a-b{suffix}").write_text(suffix, encoding="utf-8")
+    (tmp_path / "x y.png").write_bytes(b"png")
+    root = tmp_path.as_posix()
+    book = SimpleNamespace(
+        root=tmp_path, markdown=f"![A]({root}/_generated/figuren/a-b.svg){{#fig-a}}\n![B](<{root}/x y.png>)\n"
+    )
+    names = [p.relative_to(tmp_path).as_posix() for p in fc.referenced_files(book)]
+    assert names == [f"_generated/figuren/a-b{s}" for s in (".csv", ".png", ".svg", ".vl.json")] + ["x y.png"]

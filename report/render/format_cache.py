@@ -46,8 +46,10 @@ def referenced_files(book: Book) -> list[Path]:
     a figure brings along (PNG for DOCX, CSV and Vega-Lite spec for HTML)."""
     root = book.root.as_posix()
     found: set[Path] = set()
-    for match in re.findall(re.escape(root) + r"/[^\s)\"'<>\]]+", book.markdown):
-        path = Path(match)
+    # Plain paths, and <...> ones (book.py brackets paths that hold a space).
+    pattern = "<(" + re.escape(root) + r"/[^>\n]+)>|(" + re.escape(root) + r"/[^\s)\"'<>\]]+)"
+    for bracketed, plain in re.findall(pattern, book.markdown):
+        path = Path(bracketed or plain)
         if not path.is_file():
             continue
         found.add(path)
