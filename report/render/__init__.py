@@ -118,6 +118,10 @@ def _render_embedded(book, fmts: tuple[str, ...], tmp: Path, draft: dict | None)
             staged[fmt] = format_cache.restore(entry, fmt, tmp / "cached")
     todo = [fmt for fmt in fmts if fmt not in staged]
     if todo:
+        from report.render.pandoc import read_book_once
+
+        if len(todo) > 1:  # read once, write several times (pandoc.read_book_once)
+            markdown_path = read_book_once(book, markdown_path)
         with ThreadPoolExecutor(max_workers=len(todo)) as pool:
             futures = {fmt: pool.submit(jobs[fmt], book, markdown_path, tmp, draft) for fmt in todo}
             # .result() re-raises a format's error; the pool waits for the others before cleaning up.

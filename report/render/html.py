@@ -109,7 +109,7 @@ def build_html_site(markdown_path: Path, out_dir: Path, book: Any, pandoc_path: 
 # ==========================================================================================
 
 
-def _base_args(book: Any) -> tuple[list[str], dict[str, str] | None, str | None]:
+def _base_args(book: Any, source: Path | None = None) -> tuple[list[str], dict[str, str] | None, str | None]:
     """Reader, shared Lua filters and environment (from report.render.pandoc when possible)."""
     root = getattr(book, "root", None)
     if root is not None:
@@ -118,14 +118,14 @@ def _base_args(book: Any) -> tuple[list[str], dict[str, str] | None, str | None]
         except ImportError:  # pragma: no cover - the orchestrator's module is missing
             pass
         else:
-            return pandoc_args(book, "chunkedhtml"), pandoc_env(book), str(root)
+            return pandoc_args(book, "chunkedhtml", source), pandoc_env(book), str(root)
     return ["-f", "markdown", "-t", "chunkedhtml"], None, None
 
 
 def _run_pandoc(
     markdown_path: Path, chunk_dir: Path, figures_json: Path, book: Any, pandoc_path: str
 ) -> None:
-    args, env, cwd = _base_args(book)
+    args, env, cwd = _base_args(book, markdown_path)
     cmd = [
         pandoc_path,
         str(markdown_path),
