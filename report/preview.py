@@ -20,6 +20,7 @@ import functools
 import html
 import http.server
 import json
+import signal
 import threading
 import time
 import traceback
@@ -200,7 +201,9 @@ class Preview:
         self.stop()
 
     def serve_forever(self) -> None:
-        """Start, wait for Ctrl-C, stop."""
+        """Start, wait for Ctrl-C (or SIGTERM), stop."""
+        if threading.current_thread() is threading.main_thread():
+            signal.signal(signal.SIGTERM, lambda *_: self._stop.set())
         try:
             self.start()
             while not self._stop.wait(0.5):
