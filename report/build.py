@@ -7,7 +7,6 @@ the last one does nothing (the inputs' hash is kept in _generated/.inputs).
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import re
@@ -21,10 +20,11 @@ import yaml
 
 from report import figures as fig
 from report import numbers
-from report.build_inputs import build_is_current, inputs_hash, variables_hash
+from report.cache import Cache, code_version, digest
 from report.edition import book_metadata, load_edition
 from report.errors import MonitorError
 from report.facts import SeriesFacts, all_facts
+from report.freshness import build_is_current, inputs_hash, variables_hash
 from report.markdown_text import escape
 from report.observations import CleanData, load_clean_data
 from report.project import Project
@@ -49,9 +49,16 @@ Progress = Callable[[str], None]
 class BuildResult:
     skipped: bool
     figures: list[fig.Figure] = field(default_factory=list)
+    exported: list[str] = field(default_factory=list)  # figures drawn (the others came from the cache)
     timings: dict[str, float] = field(default_factory=dict)
     # "12 beschikbaarheid (2020)": indicators whose latest year is before the edition year.
     without_edition_year: list[str] = field(default_factory=list)
+
+
+def alt_version() -> str:
+    from importlib.metadata import version
+
+    return version("altair")
 
 
 def market_groups(registry: Registry) -> dict[str, list[str]]:
@@ -89,7 +96,7 @@ class Builder:
         path.write_text(text, encoding="utf-8")
 
     # -- indicator blocks ------------------------------------------------------------------
-    def indicator_block(self, ind: Indicator, cache: Path | None) -> str:
+    def indicator_block(self, ind: Indicator, cache: Cache | None) -> str:
         measures = []
         for measure in ind.measures:
             series = self.series_of(ind.id, measure.id)
@@ -217,10 +224,14 @@ class Builder:
         text = self.writer.render(self.writer.first_existing("nl/regio.md.j2"), **ctx)
         return Markdown(" ".join(text.split()))
 
-    def figure(self, ind: Indicator, measure, series: list[SeriesFacts], cache: Path | None) -> dict:
+    def figure(self, ind: Indicator, measure, series: list[SeriesFacts], cache: Cache | None) -> dict:
         fid = fig.figure_id(ind.id, measure.id)
-        chart = fig.build_chart(self.registry, ind, measure, series)
-        self.export(fid, chart, fig._rows(self.registry, series), cache)
+        spec = self.chart_spec(
+            cache,
+            [ind.model_dump(mode="json"), measure.id, series],
+            lambda: fig.build_chart(self.registry, ind, measure, series),
+        )
+        self.export(fid, spec, fig._rows(self.registry, series), cache)
         figure = fig.Figure(
             id=f"fig-{fid}",
             indicator=ind.id,
@@ -328,27 +339,42 @@ class Builder:
             bron=DEMO_SOURCE if self.data.demo else "",
         )
 
-    def export(self, fid: str, chart, rows: list[dict], cache: Path | None) -> None:
-        """SVG, PNG, CSV and spec of a figure; reused from the last build when the spec is the same."""
+    def chart_spec(self, cache: Cache | None, inputs: list, make: Callable) -> dict:
+        """The Vega-Lite spec of a chart; Altair takes ~60 ms to build one, so a chart whose
+        inputs (registry entries, series facts, source line, figure code) are unchanged is
+        read from the cache."""
+        key = digest("chart", inputs, self._lookups, alt_version(), code_version("figures.py"))
+        entry = cache.get("chart", key) if cache else None
+        if entry is not None:
+            return json.loads(entry.file("spec.json").read_text(encoding="utf-8"))
+        spec = fig.spec_of(make())
+        if cache is not None:
+            cache.put("chart", key, {"spec.json": json.dumps(spec, sort_keys=True, ensure_ascii=False)})
+        return spec
+
+    def export(self, fid: str, spec: dict, rows: list[dict], cache: Cache | None) -> None:
+        """SVG, PNG, CSV and spec of a figure; copied from the cache when its export key is known."""
         stem = self.out / "figuren" / fid
-        spec = fig.spec_of(chart)
-        spec_key = hashlib.sha256(json.dumps([spec, rows], sort_keys=True).encode()).hexdigest()
-        key_file = cache / "figuren" / f"{fid}.key" if cache else None
-        if key_file and key_file.exists() and key_file.read_text() == spec_key:
+        key = fig.export_key(spec, rows, self._fonts_hash)
+        entry = cache.get("figure", key) if cache else None
+        if entry is not None:
             # Exporting is the slow part of a build; an unchanged figure is copied.
-            stem.parent.mkdir(parents=True, exist_ok=True)
-            for suffix in (".svg", ".png", ".csv", ".vl.json", ".key"):
-                shutil.copy2(key_file.with_name(fid + suffix), stem.with_name(fid + suffix))
+            for suffix in fig.EXPORT_SUFFIXES:
+                entry.copy_to(stem.with_name(fid + suffix), "figure" + suffix)
             return
         # Exported together at the end of the build, on every core.
-        self._exports.append((spec, rows, str(stem), spec_key))
+        self._exports.append((spec, rows, str(stem), key))
 
     def samenhang_figure(self, top: str, name: str, series: list[SeriesFacts]) -> dict | None:
         if not series:
             return None
         fid = f"samenhang-{top}".replace("_", "-")
-        chart = fig.samenhang_chart(self.registry, series)
-        self.export(fid, chart, fig.samenhang_rows(series, self.registry), self._cache)
+        spec = self.chart_spec(
+            self._cache,
+            [self._registry_digest, top, series],
+            lambda: fig.samenhang_chart(self.registry, series),
+        )
+        self.export(fid, spec, fig.samenhang_rows(series, self.registry), self._cache)
         first = min(s.points[0].year for s in series)
         last = max(s.points[-1].year for s in series)
         figure = fig.Figure(
@@ -542,8 +568,14 @@ class Builder:
         }
 
     # -- everything ------------------------------------------------------------------------
-    def run(self, cache: Path | None, progress: Progress) -> None:
+    def run(self, cache: Cache | None, progress: Progress) -> None:
         self._cache = cache
+        self._fonts_hash = fig.fonts_hash(self.project.fonts)
+        self._registry_digest = digest(self.registry.model_dump(mode="json"))
+        self._lookups = [
+            [x.model_dump(mode="json") for x in group]
+            for group in (self.registry.markets, self.registry.units, self.registry.regions)
+        ]
         self._exports: list[tuple] = []
         for ind in self.registry.indicators:
             progress(f"indicator {ind.number}: {ind.id}")
@@ -579,6 +611,11 @@ class Builder:
         if self._exports:
             progress(f"figuren ({len(self._exports)})")
             fig.export_all(self._exports, self.project.fonts)
+            if cache is not None:
+                for _spec, _rows, stem, key in self._exports:
+                    out = Path(stem)
+                    files = {"figure" + x: out.with_name(out.name + x) for x in fig.EXPORT_SUFFIXES}
+                    cache.put("figure", key, files)
         self.check_generated_text()
 
     def check_generated_text(self) -> None:
@@ -667,31 +704,38 @@ def build(project: Project, force: bool = False, progress: Progress | None = Non
     progress = progress or (lambda msg: None)
     registry = load_registry(project.registry)
     check_placement(project, registry)
-    digest = inputs_hash(project)
+    inputs = inputs_hash(project)
     recover(project.generated, sorted(project.root.glob(".monitor-tmp-build-*")))
     # The stamp names the variables written with it: a run killed between the two is redone.
-    if not force and build_is_current(project, digest):
+    if not force and build_is_current(project, inputs):
         return BuildResult(skipped=True)
     data = load_clean_data(project.clean, registry)
     tmp = Path(tempfile.mkdtemp(prefix=".monitor-tmp-build-", dir=project.root))
     try:
         builder = Builder(project, registry, data, tmp)
-        builder.run(cache=project.generated if project.generated.exists() else None, progress=progress)
+        cache = Cache.of_project(project.root)
+        builder.run(cache=cache, progress=progress)
         variables = yaml.safe_dump(builder.variables(), allow_unicode=True, sort_keys=True)
         _write_reference_docx(tmp / "reference.docx")
         variables_text = (
             "# Written by `monitor build` from data/clean; do not edit (see docs/conventions.md).\n"
             + variables
         )
-        (tmp / ".inputs").write_text(f"{digest}\n{variables_hash(variables_text.encode('utf-8'))}")
+        (tmp / ".inputs").write_text(f"{inputs}\n{variables_hash(variables_text.encode('utf-8'))}")
         # Variables first, then the folder in one exchange: a kill in between leaves a stamp that
         # does not match the variables, so the next build runs again.
         tmp_vars = project.variables.with_suffix(".yml.tmp")
         tmp_vars.write_text(variables_text, encoding="utf-8")
         os.replace(tmp_vars, project.variables)
         replace_dir(tmp, project.generated, "build")
+        cache.prune()
         lagging = [f"{i['nummer']} {i['id']} ({i['jaar']})" for i in builder.without_edition_year("nl")]
-        return BuildResult(skipped=False, figures=builder.figures, without_edition_year=lagging)
+        return BuildResult(
+            skipped=False,
+            figures=builder.figures,
+            exported=sorted(Path(t[2]).name for t in builder._exports),
+            without_edition_year=lagging,
+        )
     finally:
         if tmp.exists():
             shutil.rmtree(tmp)

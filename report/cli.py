@@ -44,6 +44,12 @@ def _fail(exc: MonitorError) -> None:
 
 
 def _run_build(project: Project, force: bool, quiet: bool = False) -> None:
+    from report.freshness import build_is_current
+
+    if not force and build_is_current(project):  # without importing the build's libraries
+        if not quiet:
+            console.print("build: inputs unchanged, _generated/ is up to date")
+        return
     from report.build import build
 
     with Progress(
@@ -171,7 +177,7 @@ def check_command(
 
     try:
         project = _project(root)
-        from report.build_inputs import build_is_current
+        from report.freshness import build_is_current
 
         if not build_is_current(project):  # without importing the build when it is current
             _run_build(project, force=False)
@@ -184,6 +190,22 @@ def check_command(
         print_findings(findings, Console(), title="check")
     if any(f.severity == ERROR for f in findings):
         raise typer.Exit(code=1)
+
+
+@app.command()
+def preview(
+    port: int = typer.Option(8000, "--port", "-p", help="Port on 127.0.0.1 (0: any free port)."),
+    root: Path = typer.Option(None, "--root", help="Project folder (default: found from here)."),
+) -> None:
+    """Serve the HTML edition on 127.0.0.1; rebuild and reload the page when a source is saved."""
+    from report.preview import Preview
+
+    try:
+        Preview(_project(root), port=port, log=lambda m: console.print(m, highlight=False)).serve_forever()
+    except MonitorError as exc:
+        _fail(exc)
+    except OSError as exc:  # the port is taken
+        _fail(MonitorError(f"preview: cannot serve on 127.0.0.1:{port}: {exc.strerror or exc}"))
 
 
 def _print_problems(problems, limit: int = 30) -> None:
@@ -437,7 +459,7 @@ def review_apply(
 def _raw_changed(project: Project) -> bool:
     """True when data/raw holds files the clean data were not made from (by content hash, not
     by date: a fresh clone gives every file a new date)."""
-    from report.clean.pipeline import raw_files_changed
+    from report.freshness import raw_files_changed
 
     return raw_files_changed(project)
 

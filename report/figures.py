@@ -327,11 +327,31 @@ def spec_of(chart: alt.TopLevelMixin) -> dict:
     return chart.to_dict(validate=False)
 
 
+EXPORT_SUFFIXES = (".svg", ".png", ".csv", ".vl.json")
+EXPORT_LOCALE = "nl-NL"
+PNG_SCALE = 2
+
+
+def fonts_hash(font_dir: Path) -> str:
+    from report.cache import files_hash
+
+    return files_hash(sorted(font_dir.glob("*.[ot]tf")), font_dir)
+
+
+def export_key(spec: dict, rows: list[dict], fonts: str) -> str:
+    """What an exported figure is made of: the spec, its data, the fonts (``fonts_hash``), the
+    exporter's version and settings, and this module's code (the export and the CSV writer)."""
+    from report.cache import code_version, digest
+
+    settings = [vlc.__version__, EXPORT_LOCALE, PNG_SCALE]
+    return digest("figure", spec, rows, fonts, settings, code_version("figures.py"))
+
+
 def export(spec: dict, rows: list[dict], out_stem: Path, font_dir: Path) -> None:
-    locale = vlc.get_format_locale("nl-NL")
+    locale = vlc.get_format_locale(EXPORT_LOCALE)
     svg = vlc.vegalite_to_svg(spec, format_locale=locale)
     # Rasterising the SVG is 4× faster than running Vega again for the PNG.
-    png = vlc.svg_to_png(svg, scale=2)
+    png = vlc.svg_to_png(svg, scale=PNG_SCALE)
     out_stem.parent.mkdir(parents=True, exist_ok=True)
     out_stem.with_suffix(".svg").write_text(svg, encoding="utf-8")
     out_stem.with_suffix(".png").write_bytes(png)
@@ -456,9 +476,8 @@ def samenhang_alt(registry: Registry, market: str, series: list[SeriesFacts]) ->
 
 
 def _export_task(task: tuple) -> None:
-    spec, rows, stem, key = task
+    spec, rows, stem, _key = task
     export(spec, rows, Path(stem), Path())
-    Path(stem).with_name(Path(stem).name + ".key").write_text(key)
 
 
 def export_all(tasks: list[tuple], font_dir: Path) -> None:

@@ -1,18 +1,35 @@
-"""Time each stage of a cold full build and of a rebuild with nothing changed.
+"""How long an author or editor waits: wall time, CPU time and peak memory per stage, and how
+many figures were exported, for the edits people make.
 
-    python scripts/benchmark.py            # all three formats
-    python scripts/benchmark.py --format pdf
+    python scripts/benchmark.py                 # all scenarios, median of 3
+    python scripts/benchmark.py --repeat 1
+    python scripts/benchmark.py --quarto        # and `quarto render` of the same sources (~35 s+)
 
-Works on a copy of the project in a temporary folder, so the real _generated/ and _book/
-are not touched. With Quarto installed (QUARTO or PATH) it ends with `quarto render`
-against `monitor render` (embedded engine) on the same built copy.
-Prints one line per stage and the totals. Not a test: a measurement.
+Scenarios, each on a copy of the project in a temporary folder (the real _generated/, _book/
+and .monitor-cache/ are not touched):
+
+* cold full build — empty cache: clean → build → PDF, DOCX and HTML;
+* nothing changed — the same `monitor render` again;
+* one chapter's prose edited — one word in chapters/02-import.qmd;
+* one indicator's data value edited — one value of hennepkwekerijen in data/clean;
+* one template word edited — one word in chapters/sjablonen/nl/indicator.md.j2;
+* (``--quarto``) ``quarto render`` of the same sources, with the ratio to ours;
+* then ``monitor check`` on the demo, and the size of the HTML site.
+
+Every run is a fresh Python process that does what ``monitor render`` does (clean when raw
+files changed, build, render all formats), so start-up and imports count; "total" is that
+process's wall time as the author sees it. Peak memory is the largest resident set of the
+process or of any tool it started (Pandoc), so far. Not a test: a measurement; on a shared
+machine compare CPU times too.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
+import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -21,85 +38,226 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+
+CHAPTER = "chapters/02-import.qmd"
+CHAPTER_OLD = "Veel drugs die Nederland binnenkomen"
+CHAPTER_NEW = ["Heel veel drugs die Nederland binnenkomen", "Zeer veel drugs die Nederland binnenkomen"]
+TEMPLATE = "chapters/sjablonen/nl/indicator.md.j2"
+TEMPLATE_OLD = "· kwaliteit: {{ kwaliteit_tekst }}"
+TEMPLATE_NEW = ["· kwaliteitsoordeel: {{ kwaliteit_tekst }}", "· kwaliteitsniveau: {{ kwaliteit_tekst }}"]
+DATA = "data/clean/observations.csv"
+DATA_ROW = "hennepkwekerijen,aantal,wiet,NL,2014,"
 SITE_TARGET = 5_000_000  # bytes: the demo site (pages, charts, fonts, open data) stays under 5 MB
 
 
-def main() -> None:
-    from report.build import build
-    from report.clean import clean
-    from report.project import Project
-    from report.render import render
+# -- the child: one `monitor render`, stage by stage -------------------------------------------
 
+
+def _usage() -> tuple[float, float]:
+    import resource
+
+    me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
+    return cpu, max(me.ru_maxrss, kids.ru_maxrss) / 1024  # MiB (Linux reports KiB)
+
+
+def run_once(root: Path) -> None:
+    stages = []
+    t0 = time.perf_counter()
+
+    def stage(name: str, started: float, **extra) -> None:
+        cpu, peak = _usage()
+        wall = time.perf_counter() - started
+        stages.append({"stage": name, "wall": wall, "cpu": cpu, "peak": peak, **extra})
+
+    # As `monitor render` does: the build's libraries (pandas, Altair) only when there is work.
+    from report.freshness import build_is_current, raw_files_changed
+    from report.project import Project
+    from report.render import LAST_RENDER, render
+
+    stage("start-up and imports", t0)
+    project = Project(root)
+    t = time.perf_counter()
+    if raw_files_changed(project):
+        from report.clean import clean
+
+        clean(project)
+        stage("clean", t)
+    t = time.perf_counter()
+    if build_is_current(project):
+        stage("build", t, figures=0, skipped=True)
+    else:
+        from report.build import build
+
+        result = build(project)
+        stage("build", t, figures=len(result.exported), skipped=result.skipped)
+    t = time.perf_counter()
+    render(root)
+    stage("render", t, rendered=list(LAST_RENDER.get("rendered", [])))
+    print(json.dumps(stages))
+
+
+# -- the parent: scenarios ---------------------------------------------------------------------
+
+
+def child(root: Path) -> tuple[float, list[dict]]:
+    t = time.perf_counter()
+    proc = subprocess.run(
+        [sys.executable, __file__, "--child", str(root)], capture_output=True, text=True, check=False
+    )
+    wall = time.perf_counter() - t
+    if proc.returncode != 0:
+        raise SystemExit(f"benchmark run failed:\n{proc.stderr}")
+    return wall, json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def replace_in(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    if old not in text:
+        raise SystemExit(f"{path}: the benchmark's edit point '{old}' is gone; update scripts/benchmark.py")
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def edit_data(root: Path, i: int) -> None:
+    path = root / DATA
+    lines = path.read_text(encoding="utf-8").split("\n")
+    for n, line in enumerate(lines):
+        if line.startswith(DATA_ROW):
+            cells = line.split(",")
+            cells[5] = str(int(float(cells[5])) + 1 + i)
+            lines[n] = ",".join(cells)
+            break
+    else:
+        raise SystemExit(f"{path}: no row {DATA_ROW}… to edit")
+    path.write_text("\n".join(lines), encoding="utf-8")
+
+
+def scenarios(root: Path, i: int):
+    """(name, edit) in order; each edit changes the sources a little differently per repeat."""
+    originals = {rel: (root / rel).read_text(encoding="utf-8") for rel in (CHAPTER, TEMPLATE)}
+
+    def restore(rel: str) -> None:
+        (root / rel).write_text(originals[rel], encoding="utf-8")
+
+    k = i % 2
+    yield "nothing changed", lambda: None
+    yield "chapter prose edited", lambda: replace_in(root / CHAPTER, CHAPTER_OLD, CHAPTER_NEW[k])
+    yield "indicator data edited", lambda: (restore(CHAPTER), edit_data(root, i))
+    yield "template word edited", lambda: replace_in(root / TEMPLATE, TEMPLATE_OLD, TEMPLATE_NEW[k])
+    restore(TEMPLATE)
+
+
+def quarto_binary() -> str | None:
+    for candidate in (os.environ.get("QUARTO"), shutil.which("quarto"), "/opt/quarto-src/bin/quarto"):
+        if candidate and Path(candidate).is_file():
+            return candidate
+    return None
+
+
+def run_quarto(quarto: str, root: Path) -> tuple[float, float]:
+    """`quarto render` of a copy with the build done once before (README: metadata-files);
+    (wall, CPU of Quarto and everything it started)."""
+    import resource
+
+    env = dict(os.environ, PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}")
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    t = time.perf_counter()
+    proc = subprocess.run([quarto, "render"], cwd=root, env=env, capture_output=True, text=True, check=False)
+    wall = time.perf_counter() - t
+    if proc.returncode != 0:
+        raise SystemExit(f"quarto render failed:\n{proc.stderr[-3000:]}")
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return wall, (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
+
+
+def fmt_row(name: str, stage: str, wall: float, cpu: float | None, peak: float | None, extra="") -> str:
+    cpu_txt = f"{cpu:7.2f}" if cpu is not None else "      ."
+    peak_txt = f"{peak:7.0f}" if peak is not None else "      ."
+    return f"| {name:24s} | {stage:22s} | {wall:7.2f} | {cpu_txt} | {peak_txt} | {extra:18s} |"
+
+
+def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--format", action="append", choices=["pdf", "docx", "html"])
+    parser.add_argument("--repeat", type=int, default=3, help="runs per scenario (the median is shown)")
+    parser.add_argument("--quarto", action="store_true", help="also time `quarto render` (~35 s+)")
+    parser.add_argument("--quarto-repeat", type=int, default=1, help="runs of `quarto render`")
+    parser.add_argument("--child", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
-    formats = tuple(args.format or ["pdf", "docx", "html"])
-    print(f"cores: {os.cpu_count()}; formats: {', '.join(formats)}")
+    if args.child:
+        run_once(args.child)
+        return
+
+    try:
+        load = os.getloadavg()[0]
+    except OSError:
+        load = float("nan")
+    print(f"cores: {os.cpu_count()}; load average at start: {load:.1f}; median of {args.repeat} run(s)")
+    results: dict[str, list[tuple[float, list[dict]]]] = {}
     with tempfile.TemporaryDirectory() as tmp:
-        project = Project(ROOT).copy_to(Path(tmp) / "project")
-        root = project.root
-        for label in ("cold", "nothing changed"):
-            total = 0.0
-            t0 = time.perf_counter()
-            if label == "cold":
-                clean(project)
-                dt = time.perf_counter() - t0
-                total += dt
-                print(f"{label:16s} clean (raw → data/clean)     {dt:6.2f} s")
-            t0 = time.perf_counter()
-            result = build(project)
-            dt = time.perf_counter() - t0
-            total += dt
-            note = " (skipped: inputs unchanged)" if result.skipped else ""
-            print(f"{label:16s} build                        {dt:6.2f} s{note}")
-            t0 = time.perf_counter()
-            render(root, formats=formats)
-            dt = time.perf_counter() - t0
-            total += dt
-            print(f"{label:16s} render {'+'.join(formats):21s} {dt:6.2f} s")
-            print(f"{label:16s} total                        {total:6.2f} s")
-        # The editors' check, as an editor runs it (a fresh process, build up to date).
-        t0 = time.perf_counter()
-        proc = subprocess.run(
+        from report.project import Project
+
+        for i in range(args.repeat):
+            root = Project(ROOT).copy_to(Path(tmp) / f"project-{i}").root
+            results.setdefault("cold full build", []).append(child(root))
+            for name, edit in scenarios(root, i):
+                edit()
+                results.setdefault(name, []).append(child(root))
+        # The editors' check as an editor runs it (a fresh process, build up to date), and the
+        # size of the HTML site readers download.
+        t = time.perf_counter()
+        check = subprocess.run(
             [sys.executable, "-m", "report", "check", "--root", str(root)], capture_output=True, text=True
         )
-        dt = time.perf_counter() - t0
-        note = f"(exit {proc.returncode}; target < 2 s)"
-        print(f"{'check':16s} monitor check                {dt:6.2f} s {note}")
-        for fmt in formats:
-            t0 = time.perf_counter()
-            render(root, formats=(fmt,))
-            print(f"{'one format':16s} render {fmt:21s} {time.perf_counter() - t0:6.2f} s")
-        if "html" in formats:
-            site = root / "_book" / "html"
-            size = sum(p.stat().st_size for p in site.rglob("*") if p.is_file())
-            mark = "ok" if size <= SITE_TARGET else f"over the target of {SITE_TARGET / 1e6:.0f} MB"
-            pages = len(list(site.glob("*.html")))
-            print(f"{'html site':16s} size, {pages} pages            {size / 1e6:6.2f} MB ({mark})")
-        _quarto_against_embedded(root, formats)
+        check_wall = time.perf_counter() - t
+        site = root / "_book" / "html"
+        site_size = sum(p.stat().st_size for p in site.rglob("*") if p.is_file())
+        site_pages = len(list(site.glob("*.html")))
+        quarto_wall = None
+        if args.quarto:
+            quarto = quarto_binary()
+            if quarto is None:
+                print("quarto: not found (QUARTO, PATH, /opt/quarto-src/bin/quarto); skipped")
+            else:
+                qroot = Project(ROOT).copy_to(Path(tmp) / "project-quarto").root
+                child(qroot)  # clean + build, so metadata-files exist
+                runs = [run_quarto(quarto, qroot) for _ in range(max(1, args.quarto_repeat))]
+                quarto_wall = statistics.median(w for w, _ in runs)
+                quarto_cpu = statistics.median(c for _, c in runs)
 
-
-def _quarto_against_embedded(root: Path, formats: tuple[str, ...]) -> None:
-    """`quarto render` against `monitor render` on the same built project (when Quarto is here)."""
-    import subprocess
-
-    from report.render import quarto_path, render
-
-    quarto = quarto_path()
-    if quarto is None:
-        print("quarto           not installed (QUARTO or PATH): no comparison")
-        return
-    to = {"pdf": "typst", "docx": "docx", "html": "html"}
-    args = [] if set(formats) == {"pdf", "docx", "html"} else ["--to", ",".join(to[f] for f in formats)]
-    env = dict(os.environ, PATH=os.pathsep.join([str(Path(sys.executable).parent), os.environ["PATH"]]))
-    t0 = time.perf_counter()
-    subprocess.run([quarto, "render", *args], cwd=root, env=env, check=True, capture_output=True)
-    dt_quarto = time.perf_counter() - t0
-    t0 = time.perf_counter()
-    render(root, formats=formats)
-    dt_monitor = time.perf_counter() - t0
-    print(f"{'same machine':16s} quarto render {'+'.join(formats):14s} {dt_quarto:6.2f} s")
-    print(f"{'same machine':16s} monitor render {'+'.join(formats):13s} {dt_monitor:6.2f} s")
+    print()
+    head = ("scenario", "stage", "wall s", "cpu s", "MiB", "")
+    print("| {:24s} | {:22s} | {:>7s} | {:>7s} | {:>7s} | {:18s} |".format(*head))
+    print(f"|{'-' * 26}|{'-' * 24}|{'-' * 9}|{'-' * 9}|{'-' * 9}|{'-' * 20}|")
+    totals, cpu_totals = {}, {}
+    for name, runs in results.items():
+        totals[name] = statistics.median(w for w, _ in runs)
+        stages = runs[0][1]
+        for idx, s in enumerate(stages):
+            wall = statistics.median(r[1][idx]["wall"] for r in runs if len(r[1]) > idx)
+            cpu = statistics.median(
+                r[1][idx]["cpu"] - (r[1][idx - 1]["cpu"] if idx else 0.0) for r in runs if len(r[1]) > idx
+            )
+            peak = max(r[1][idx]["peak"] for r in runs if len(r[1]) > idx)
+            extra = ""
+            if "figures" in s:
+                extra = "skipped" if s.get("skipped") else f"{s['figures']} figures exported"
+            if "rendered" in s:
+                extra = "rendered: " + (",".join(s["rendered"]) or "none")
+            print(fmt_row(name, s["stage"], wall, cpu, peak, extra))
+        cpu_totals[name] = statistics.median(r[1][-1]["cpu"] for r in runs)
+        print(fmt_row(name, "total (process)", totals[name], cpu_totals[name], None))
+    print()
+    print(f"monitor check: {check_wall:.2f} s (exit {check.returncode}; target < 2 s)")
+    mark = "ok" if site_size <= SITE_TARGET else f"over the target of {SITE_TARGET / 1e6:.0f} MB"
+    print(f"html site: {site_size / 1e6:.2f} MB in {site_pages} pages ({mark})")
+    if quarto_wall is not None:
+        print(fmt_row("quarto render", "pdf+docx+html", quarto_wall, quarto_cpu, None))
+        print()
+        for name in ("cold full build", "chapter prose edited", "indicator data edited", "nothing changed"):
+            print(
+                f"quarto render / {name}: {quarto_wall / totals[name]:.1f}× wall, "
+                f"{quarto_cpu / cpu_totals[name]:.1f}× CPU"
+            )
 
 
 if __name__ == "__main__":

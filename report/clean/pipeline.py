@@ -37,6 +37,7 @@ from report.clean.readers import (
     read_table,
 )
 from report.errors import MonitorError
+from report.freshness import configuration_csv, raw_files_changed  # noqa: F401  (there: needs no pandas)
 from report.observations import COLUMNS, KEY, format_observations
 from report.project import Project
 from report.registry import Registry, load_registry
@@ -1047,7 +1048,7 @@ def clean(project: Project, progress: Progress | None = None, allow_rejections: 
         (tmp / "observations.csv").write_text(format_observations(frame[COLUMNS], registry), encoding="utf-8")
         (tmp / "metadata.yml").write_text(_demo_metadata(project), encoding="utf-8")
         (tmp / "manifest.csv").write_text(_manifest_csv(stats), encoding="utf-8")
-        (tmp / "configuration.csv").write_text(_configuration_csv(project), encoding="utf-8")
+        (tmp / "configuration.csv").write_text(configuration_csv(project), encoding="utf-8")
         (tmp / "lineage.csv").write_text(_lineage_csv(frame), encoding="utf-8")
         (tmp / "rejected.csv").write_text(rejected_text, encoding="utf-8")
         revisions_text = revisions.to_csv(index=False, lineterminator="\n")
@@ -1057,51 +1058,3 @@ def clean(project: Project, progress: Progress | None = None, allow_rejections: 
         if tmp.exists():
             shutil.rmtree(tmp)
     return CleanResult(frame, stats, problems, revisions=revisions, written=True, warnings=problems.warnings)
-
-
-# How the raw files are read: the clean data depend on these as much as on the raw files.
-CONFIGURATION = ("data/editie.yml", "data/indicators.yml", "data/sources.yml")
-
-
-def _configuration_csv(project: Project) -> str:
-    lines = ["file,sha256"]
-    for rel in CONFIGURATION:
-        path = project.root / rel
-        lines.append(f"{rel},{sha256(path) if path.exists() else ''}")
-    return "\n".join(lines) + "\n"
-
-
-def raw_files_changed(project: Project) -> bool:
-    """Do the raw files differ from those listed in data/clean/manifest.csv, or the configuration
-    that reads them (data/clean/configuration.csv) from what it was?"""
-    if raw_files_differ(project):
-        return True
-    kept = project.clean / "configuration.csv"
-    if not project.raw.exists() or not (project.clean / "manifest.csv").exists():
-        return False
-    return not kept.exists() or kept.read_text(encoding="utf-8") != _configuration_csv(project)
-
-
-def raw_files_differ(project: Project) -> bool:
-    """Do the raw files differ from those listed in data/clean/manifest.csv?"""
-    if not project.raw.exists() or not (project.root / "data" / "sources.yml").exists():
-        return False
-    real_raw = project.raw.resolve()
-    raw = {
-        str(p.relative_to(project.root)): p
-        for p in project.raw.rglob("*")
-        if p.is_file()
-        and p.name not in ("demo.yml", ".gitkeep", "README.md")
-        and (real_raw in p.resolve().parents)  # a link out of data/raw is never read, not even hashed
-    }
-    if not raw:
-        return False
-    manifest = project.clean / "manifest.csv"
-    if not manifest.exists():
-        return True
-    listed = {}
-    for row in csv.DictReader(manifest.read_text(encoding="utf-8").splitlines()):
-        listed[row["file"]] = row["sha256"]
-    if set(listed) != set(raw):
-        return True
-    return any(sha256(path) != listed[name] for name, path in raw.items())

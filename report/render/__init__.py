@@ -31,12 +31,16 @@ import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 
+from report.cache import Cache
 from report.errors import MonitorError
+from report.render import format_cache
 from report.render.build_info import write_build_info
 
 FORMATS = ("pdf", "docx", "html")
 ENGINES = ("embedded", "quarto")
 TMP_PREFIX = ".monitor-tmp-"
+# Which formats the last embedded render drew and which it copied from the cache (benchmark, tests).
+LAST_RENDER: dict[str, list[str]] = {}
 
 __all__ = ["FORMATS", "ENGINES", "render", "draft_info", "quarto_path"]
 
@@ -123,10 +127,31 @@ def _render_embedded(book, fmts: tuple[str, ...], tmp: Path, draft: dict | None)
     markdown_path = work / "book.md"
     markdown_path.write_text(book.markdown, encoding="utf-8")
     jobs = {"pdf": _embedded_pdf, "docx": _embedded_docx, "html": _embedded_html}
-    with ThreadPoolExecutor(max_workers=len(fmts)) as pool:
-        futures = {fmt: pool.submit(jobs[fmt], book, markdown_path, tmp, draft) for fmt in fmts}
-        # .result() re-raises a format's error; the pool waits for the others before cleaning up.
-        return {fmt: futures[fmt].result() for fmt in fmts}
+    # A format whose inputs did not change is copied from the cache (report/render/format_cache.py).
+    cache = Cache.of_project(book.root)
+    keys = {fmt: format_cache.format_key(book, fmt, draft) for fmt in fmts}
+    staged: dict[str, Path] = {}
+    for fmt in fmts:
+        entry = cache.get(f"format-{fmt}", keys[fmt])
+        if entry is not None:
+            staged[fmt] = format_cache.restore(entry, fmt, tmp / "cached")
+    todo = [fmt for fmt in fmts if fmt not in staged]
+    if todo:
+        from report.render.pandoc import read_book_once
+
+        if len(todo) > 1:  # read once, write several times (pandoc.read_book_once)
+            markdown_path = read_book_once(book, markdown_path)
+        with ThreadPoolExecutor(max_workers=len(todo)) as pool:
+            futures = {fmt: pool.submit(jobs[fmt], book, markdown_path, tmp, draft) for fmt in todo}
+            # .result() re-raises a format's error; the pool waits for the others before cleaning up.
+            for fmt in todo:
+                staged[fmt] = futures[fmt].result()
+        for fmt in todo:
+            format_cache.store(cache, fmt, keys[fmt], staged[fmt])
+        cache.prune()
+    LAST_RENDER.clear()
+    LAST_RENDER.update(rendered=todo, cached=[f for f in fmts if f not in todo])
+    return {fmt: staged[fmt] for fmt in fmts}
 
 
 def _open_data(book, tmp: Path) -> Path:

@@ -7,6 +7,7 @@ itself is the same on every machine that has the locked versions.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import platform
@@ -39,6 +40,7 @@ def _version(dist: str) -> str:
         return "not installed"
 
 
+@functools.cache  # one Pandoc per process; `monitor preview` renders many times
 def _pandoc_version() -> str:
     from report.render.pandoc import pandoc_path
 

@@ -141,7 +141,7 @@ def build_html_site(
 # ==========================================================================================
 
 
-def _base_args(book: Any) -> tuple[list[str], dict[str, str] | None, str | None]:
+def _base_args(book: Any, source: Path | None = None) -> tuple[list[str], dict[str, str] | None, str | None]:
     """Reader, shared Lua filters and environment (from report.render.pandoc when possible)."""
     root = getattr(book, "root", None)
     if root is not None:
@@ -150,14 +150,14 @@ def _base_args(book: Any) -> tuple[list[str], dict[str, str] | None, str | None]
         except ImportError:  # pragma: no cover - the orchestrator's module is missing
             pass
         else:
-            return pandoc_args(book, "chunkedhtml"), pandoc_env(book), str(root)
+            return pandoc_args(book, "chunkedhtml", source), pandoc_env(book), str(root)
     return ["-f", "markdown", "-t", "chunkedhtml"], None, None
 
 
 def _run_pandoc(
     markdown_path: Path, chunk_dir: Path, figures_json: Path, book: Any, pandoc_path: str
 ) -> None:
-    args, env, cwd = _base_args(book)
+    args, env, cwd = _base_args(book, markdown_path)
     cmd = [
         pandoc_path,
         str(markdown_path),
@@ -898,7 +898,11 @@ def _write_assets(out_dir: Path, book: Any) -> None:
     (assets / "fonts").mkdir(parents=True, exist_ok=True)
     shutil.copyfile(ASSETS_DIR / "monitor.css", assets / "monitor.css")
     (assets / "monitor.js").write_text(monitor_js(), encoding="utf-8", newline="\n")
-    (assets / "vega-bundle.js").write_text(vega_bundle(), encoding="utf-8", newline="\n")
+    from report.render.format_cache import cached_vega_bundle
+
+    root = getattr(book, "root", None)
+    bundle = cached_vega_bundle(Path(root), vega_bundle) if root else vega_bundle()
+    (assets / "vega-bundle.js").write_text(bundle, encoding="utf-8", newline="\n")
     fonts = _font_dir(book)
     for name in FONT_FILES:
         source = fonts / name

@@ -143,6 +143,12 @@ end
 
 -- Top-level inlines of paragraphs: a reference that starts a sentence is capitalised.
 local function replace_in(inlines)
+  -- Most paragraphs hold no reference: leave them as they are (copying them costs time).
+  local any = false
+  for _, inl in ipairs(inlines) do
+    if inl.t == "Cite" then any = true; break end
+  end
+  if not any then return nil end
   local out = pandoc.Inlines({})
   local changed = false
   for i, inl in ipairs(inlines) do

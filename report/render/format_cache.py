@@ -1,0 +1,189 @@
+"""Reuse of rendered formats, the book's numbering and the Vega bundle (see report/cache.py).
+
+A rendered format is addressed by everything it is made of: the combined book markdown (the
+chapters with their includes and variables expanded), the book's metadata, every file the
+markdown points to (figures with their PNG, CSV and spec beside them, other images), the
+project's fonts (PDF and HTML), the render code (Python and Lua filters of ``report/render/``,
+and the format's own templates, CSS and JS), the versions of Pandoc, Typst, vl-convert and
+python-docx, the draft marking (PDF and DOCX) and the format. When none of these changed, the
+format is copied from the cache instead of rendered again; the copy has the same bytes as a
+fresh render (tests check).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import platform
+import re
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from report.cache import Cache, code_version, digest, files_hash
+
+if TYPE_CHECKING:
+    from report.cache import Entry
+    from report.render.book import Book
+
+TOOLS = ("pypandoc-binary", "typst", "vl-convert-python", "python-docx", "lxml")
+FIGURE_SIBLINGS = (".svg", ".png", ".csv", ".vl.json")
+
+
+@functools.cache
+def tool_versions() -> tuple[str, ...]:
+    def of(dist: str) -> str:
+        try:
+            return version(dist)
+        except PackageNotFoundError:
+            return "-"
+
+    return (platform.python_version(), *(f"{d}={of(d)}" for d in TOOLS))
+
+
+def referenced_files(book: Book) -> list[Path]:
+    """Every file under the project root that the combined markdown names, with the siblings
+    a figure brings along (PNG for DOCX, CSV and Vega-Lite spec for HTML)."""
+    root = book.root.as_posix()
+    found: set[Path] = set()
+    # Plain paths, and <...> ones (book.py brackets paths that hold a space).
+    pattern = "<(" + re.escape(root) + r"/[^>\n]+)>|(" + re.escape(root) + r"/[^\s)\"'<>\]]+)"
+    for bracketed, plain in re.findall(pattern, book.markdown):
+        path = Path(bracketed or plain)
+        if not path.is_file():
+            continue
+        found.add(path)
+        name = path.name
+        stem = next((name[: -len(s)] for s in FIGURE_SIBLINGS if name.endswith(s)), None)
+        if stem is not None:
+            for suffix in FIGURE_SIBLINGS:
+                sibling = path.with_name(stem + suffix)
+                if sibling.is_file():
+                    found.add(sibling)
+    return sorted(found)
+
+
+# Parts of report/render/ that only one format reads; every other file counts for every format.
+FORMAT_ONLY = {"templates/typst": "pdf", "templates/html": "html", "assets": "html"}
+# DOCX names a font Word users have (styles), so only PDF and HTML depend on the bundled fonts.
+USES_FONTS = ("pdf", "html")
+
+
+def render_files(fmt: str) -> list[Path]:
+    """The render code a format depends on: Python, Lua filters, its own templates and assets."""
+    base = Path(__file__).resolve().parent
+    files = []
+    for p in sorted(base.rglob("*")):
+        if not p.is_file() or "__pycache__" in p.parts or p.suffix == ".pyc":
+            continue
+        rel = p.relative_to(base).as_posix()
+        owner = next((f for d, f in FORMAT_ONLY.items() if rel.startswith(d + "/")), fmt)
+        if owner == fmt:
+            files.append(p)
+    return files
+
+
+@functools.cache
+def render_code(fmt: str) -> str:
+    return files_hash(render_files(fmt), Path(__file__).resolve().parent)
+
+
+def format_key(book: Book, fmt: str, draft: dict | None, engine: str = "embedded") -> str:
+    fonts = sorted(p for p in (book.root / "fonts").glob("*") if p.is_file()) if fmt in USES_FONTS else []
+    metadata = {
+        f.name: getattr(book, f.name)
+        for f in dataclasses.fields(book)
+        if f.name not in ("chapters", "labels", "figures", "markdown", "root")
+    }
+    return digest(
+        "format",
+        fmt,
+        engine,
+        draft if fmt != "html" else None,  # the draft marking is for reviewers: PDF and DOCX
+        metadata,
+        [(c.rel, c.id, c.kind, c.number) for c in book.chapters],
+        [(f.id, f.caption, f.alt, str(f.path)) for f in book.figures],
+        book.markdown,
+        files_hash(referenced_files(book), book.root),
+        files_hash(fonts, book.root),
+        render_code(fmt),
+        code_version("cache.py"),
+        tool_versions(),
+    )
+
+
+def restore(entry: Entry, fmt: str, dest: Path) -> Path:
+    """Copy a cached format into ``dest`` (the staging folder) as a render would have left it."""
+    if fmt == "html":
+        site = dest / "html"
+        entry.copy_to(site)
+        return site
+    (name,) = entry.files
+    out = dest / fmt / name
+    entry.copy_to(out, name)
+    return out
+
+
+def store(cache: Cache, fmt: str, key: str, staged: Path) -> None:
+    cache.put(f"format-{fmt}", key, {"": staged} if staged.is_dir() else {staged.name: staged})
+
+
+# -- the book's numbering ------------------------------------------------------------------
+
+
+def numbering_key(body: str, kinds: list[tuple[str, str]]) -> str:
+    return digest("numbering", body, kinds, code_version("render/book.py"), tool_versions())
+
+
+def numbering_to_json(numbering) -> dict:
+    return {
+        "labels": {k: dataclasses.asdict(v) for k, v in numbering.labels.items()},
+        "figures": [{**dataclasses.asdict(f), "path": str(f.path)} for f in numbering.figures],
+        "chapter_meta": [list(m) for m in numbering.chapter_meta],
+    }
+
+
+def numbering_from_json(data: dict):
+    from report.render.book import FigureInfo, Label, _Numbering
+
+    return _Numbering(
+        labels={k: Label(**v) for k, v in data["labels"].items()},
+        figures=[FigureInfo(**{**f, "path": Path(f["path"])}) for f in data["figures"]],
+        chapter_meta=[tuple(m) for m in data["chapter_meta"]],
+    )
+
+
+def cached_numbering(root: Path, body: str, kinds: list[tuple[str, str]], compute):
+    """The numbering of headings, figures and tables for this exact book text: from the cache,
+    or ``compute()`` (Pandoc reads the whole book, about half a second) and stored."""
+    import json
+
+    cache = Cache.of_project(root)
+    key = numbering_key(body, kinds)
+    entry = cache.get("numbering", key)
+    if entry is not None:
+        return numbering_from_json(json.loads(entry.file("numbering.json").read_text(encoding="utf-8")))
+    numbering = compute()
+    text = json.dumps(numbering_to_json(numbering), ensure_ascii=False, sort_keys=True)
+    cache.put("numbering", key, {"numbering.json": text})
+    return numbering
+
+
+# -- the Vega bundle -----------------------------------------------------------------------
+
+
+def cached_vega_bundle(root: Path, make) -> str:
+    """vl-convert takes seconds to produce its JavaScript bundle; it depends only on its version."""
+    import vl_convert as vlc
+
+    cache = Cache.of_project(root)
+    key = digest("vega-bundle", vlc.__version__, code_version("render/html.py"))
+    entry = cache.get("vega-bundle", key)
+    if entry is not None:
+        return entry.file("vega-bundle.js").read_text(encoding="utf-8")
+    text = make()
+    cache.put("vega-bundle", key, {"vega-bundle.js": text})
+    return text
+
+
+__all__ = ["format_key", "restore", "store", "cached_numbering", "cached_vega_bundle"]

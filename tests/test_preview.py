@@ -1,0 +1,102 @@
+"""`monitor preview`: serve, edit a chapter, see the served page change, survive an error, stop."""
+
+from __future__ import annotations
+
+import json
+import re
+import socket
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from report.preview import RELOAD_TAG, SCRIPT_PATH, STATUS_PATH, Preview
+from report.project import Project
+
+pytestmark = pytest.mark.slow
+NEW = "Zeer opvallend nieuw zinsdeel"
+
+
+def _get(url: str) -> str:
+    with urllib.request.urlopen(url, timeout=30) as response:
+        return response.read().decode("utf-8")
+
+
+def _wait(predicate, timeout: float = 120.0, what: str = "") -> None:
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if predicate():
+            return
+        time.sleep(0.1)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def _page_of(index_html: str, chapter_title: str) -> str:
+    """The site page of a chapter, from the index's table of contents."""
+    m = re.search(r'<a href="([^"#]+\.html)"[^>]*>[^<]*' + re.escape(chapter_title), index_html)
+    assert m, f"no page for {chapter_title} in the index"
+    return m.group(1)
+
+
+def test_preview_serves_rebuilds_on_save_reports_errors_and_stops(project_copy: Path, browser):
+    project = Project(project_copy)
+    chapter = project_copy / "chapters" / "02-import.qmd"
+    original = chapter.read_text(encoding="utf-8")
+    messages: list[str] = []
+    preview = Preview(project, port=0, interval=0.1, log=messages.append).start()
+    try:
+        base = preview.url
+        index = _get(base)
+        assert RELOAD_TAG in index, "the served page has the reload script"
+        site_index = (project_copy / ".monitor-preview" / "html" / "index.html").read_text(encoding="utf-8")
+        assert SCRIPT_PATH not in site_index, "the reload script is added while serving, never written"
+        assert "reload" in _get(base + SCRIPT_PATH.lstrip("/"))
+        page = _page_of(index, "Import")
+        assert "Zeer opvallend nieuw zinsdeel" not in _get(base + page)
+        version = json.loads(_get(base + STATUS_PATH.lstrip("/")))["version"]
+        tab = browser.new_page(viewport={"width": 1280, "height": 900})
+        tab.goto(base + page)
+        tab.wait_for_timeout(500)  # the script has asked for the version once
+
+        # An editor saves a sentence: the served page shows it, the version moves on.
+        t0 = time.monotonic()
+        chapter.write_text(
+            original.replace("Nederland is een", "Zeer opvallend nieuw zinsdeel. Nederland is een", 1),
+            encoding="utf-8",
+        )
+        _wait(lambda: "Zeer opvallend nieuw zinsdeel" in _get(base + page), what="the edit to show")
+        seconds = time.monotonic() - t0
+        _wait(lambda: json.loads(_get(base + STATUS_PATH.lstrip("/")))["version"] > version, what="version")
+        assert json.loads(_get(base + STATUS_PATH.lstrip("/")))["error"] is None
+        assert any(m.startswith("preview: rebuilt in") for m in messages)
+        print(f"prose edit visible after {seconds:.2f} s")
+        # The open page reloaded itself (nobody navigated).
+        tab.wait_for_function(f"document.body.innerText.includes('{NEW}')", timeout=60_000)
+
+        # A broken shortcode: the error is reported, the last good page stays served.
+        chapter.write_text(original + "\n{{< var bestaat.niet >}}\n", encoding="utf-8")
+        _wait(lambda: json.loads(_get(base + STATUS_PATH.lstrip("/")))["error"], what="the error")
+        error = json.loads(_get(base + STATUS_PATH.lstrip("/")))["error"]
+        assert "chapters/02-import.qmd" in error and "bestaat.niet" in error
+        assert any("error" in m and "bestaat.niet" in m for m in messages), "the terminal hears of it"
+        assert "Zeer opvallend nieuw zinsdeel" in _get(base + page)
+        overlay = tab.wait_for_selector("#monitor-preview-error", timeout=60_000)
+        assert "bestaat.niet" in overlay.inner_text()
+        assert NEW in tab.inner_text("body"), "the last good version stays on the page"
+        tab.screenshot(path=str(project_copy / "preview-error.png"))
+
+        # Fixed again: the error goes away and the page follows the file.
+        chapter.write_text(original, encoding="utf-8")
+        _wait(lambda: json.loads(_get(base + STATUS_PATH.lstrip("/")))["error"] is None, what="recovery")
+        assert "Zeer opvallend nieuw zinsdeel" not in _get(base + page)
+        tab.wait_for_function(f"!document.body.innerText.includes('{NEW}')", timeout=60_000)
+        assert tab.query_selector("#monitor-preview-error") is None, "after a good rebuild the page reloads"
+        tab.close()
+    finally:
+        preview.stop()
+    # Stopped: nothing listens on the port any more, and no thread is left behind.
+    with pytest.raises((urllib.error.URLError, ConnectionError, socket.timeout)):
+        _get(base)
+    assert preview._threads == []
