@@ -288,3 +288,9 @@ def test_build_info_records_the_toolchain_versions_without_machine_facts(rendere
         assert info["packages"][dist] == version(dist)
     text = json.dumps(info)
     assert str(rendered) not in text and "/root" not in text and "/home" not in text
+
+
+def test_the_three_formats_together_give_the_site_its_gegevens_page(rendered):
+    """With all formats the book is read once as JSON: the site's data page must still join it."""
+    page = (rendered / "_book" / "html" / "gegevens.html").read_text(encoding="utf-8")
+    assert "datapackage.json" in page and "Gegevens" in page

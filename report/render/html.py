@@ -110,11 +110,15 @@ def build_html_site(
         figures_json.write_text(json.dumps(blocks, ensure_ascii=False, sort_keys=True), encoding="utf-8")
 
         if open_data is not None:
-            source = markdown_path.read_text(encoding="utf-8")
-            markdown_path = tmp / "book-site.md"
-            markdown_path.write_text(
-                source.rstrip("\n") + "\n\n" + _data_page(book, Path(open_data)), "utf-8"
-            )
+            page = _data_page(book, Path(open_data))
+            if markdown_path.suffix == ".json":
+                # The book as read once (report.render.format_cache): add the page's blocks to
+                # Pandoc's JSON, never its markdown to the JSON text.
+                markdown_path = _with_page_json(markdown_path, page, tmp / "book-site.json", pandoc_path)
+            else:
+                source = markdown_path.read_text(encoding="utf-8")
+                markdown_path = tmp / "book-site.md"
+                markdown_path.write_text(source.rstrip("\n") + "\n\n" + page, "utf-8")
             shutil.copytree(open_data, out_dir / DATA_DIR)
         chunk_dir = tmp / "site"
         _run_pandoc(markdown_path, chunk_dir, figures_json, book, pandoc_path)
@@ -152,6 +156,21 @@ def _base_args(book: Any, source: Path | None = None) -> tuple[list[str], dict[s
         else:
             return pandoc_args(book, "chunkedhtml", source), pandoc_env(book), str(root)
     return ["-f", "markdown", "-t", "chunkedhtml"], None, None
+
+
+def _with_page_json(book_json: Path, page: str, out: Path, pandoc_path: str) -> Path:
+    """``book_json`` (Pandoc's JSON of the book) with the markdown ``page`` appended as blocks."""
+    from report.render.book import PANDOC_FROM
+
+    proc = subprocess.run(
+        [pandoc_path, "-f", PANDOC_FROM, "-t", "json"], input=page.encode("utf-8"), capture_output=True
+    )
+    if proc.returncode != 0:
+        raise MonitorError(f"Pandoc (HTML) could not read the Gegevens page: {proc.stderr.decode().strip()}")
+    doc = json.loads(book_json.read_text(encoding="utf-8"))
+    doc["blocks"].extend(json.loads(proc.stdout)["blocks"])
+    out.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
+    return out
 
 
 def _run_pandoc(
