@@ -93,7 +93,9 @@ def format_key(book: Book, fmt: str, draft: dict | None, engine: str = "embedded
     metadata = {
         f.name: getattr(book, f.name)
         for f in dataclasses.fields(book)
-        if f.name not in ("chapters", "labels", "figures", "markdown", "root")
+        # references: derived from the markdown (in the key) and only filled when the numbering
+        # was read afresh, so a book from the numbering cache would otherwise never match
+        if f.name not in ("chapters", "labels", "figures", "markdown", "root", "references")
     }
     return digest(
         "format",
