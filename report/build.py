@@ -29,7 +29,7 @@ from report.markdown_text import escape
 from report.observations import CleanData, load_clean_data
 from report.project import Project
 from report.registry import Indicator, Registry, load_registry
-from report.swap import recover, replace_dir
+from report.swap import BUILD_TMP_PREFIX, recover_build, replace_dir
 from report.text import Markdown, TextWriter, find_causal_words, pct_decimals
 
 DEMO_NOTICE_NL = "Fictieve demonstratiegegevens: de cijfers in dit rapport zijn verzonnen."
@@ -53,6 +53,7 @@ class BuildResult:
     timings: dict[str, float] = field(default_factory=dict)
     # "12 beschikbaarheid (2020)": indicators whose latest year is before the edition year.
     without_edition_year: list[str] = field(default_factory=list)
+    repaired: list[str] = field(default_factory=list)  # what an interrupted earlier run left, undone
 
 
 def alt_version() -> str:
@@ -705,12 +706,12 @@ def build(project: Project, force: bool = False, progress: Progress | None = Non
     registry = load_registry(project.registry)
     check_placement(project, registry)
     inputs = inputs_hash(project)
-    recover(project.generated, sorted(project.root.glob(".monitor-tmp-build-*")))
+    repaired = recover_build(project)
     # The stamp names the variables written with it: a run killed between the two is redone.
     if not force and build_is_current(project, inputs):
-        return BuildResult(skipped=True)
+        return BuildResult(skipped=True, repaired=repaired)
     data = load_clean_data(project.clean, registry)
-    tmp = Path(tempfile.mkdtemp(prefix=".monitor-tmp-build-", dir=project.root))
+    tmp = Path(tempfile.mkdtemp(prefix=BUILD_TMP_PREFIX, dir=project.root))
     try:
         builder = Builder(project, registry, data, tmp)
         cache = Cache.of_project(project.root)
@@ -735,6 +736,7 @@ def build(project: Project, force: bool = False, progress: Progress | None = Non
             figures=builder.figures,
             exported=sorted(Path(t[2]).name for t in builder._exports),
             without_edition_year=lagging,
+            repaired=repaired,
         )
     finally:
         if tmp.exists():

@@ -45,7 +45,10 @@ def _fail(exc: MonitorError) -> None:
 
 def _run_build(project: Project, force: bool, quiet: bool = False) -> None:
     from report.freshness import build_is_current
+    from report.swap import recover_build
 
+    for what in recover_build(project):  # a killed build's leftovers, said, even when up to date
+        console.print(f"[yellow]build:[/] {escape(what)}", highlight=False, soft_wrap=True)
     if not force and build_is_current(project):  # without importing the build's libraries
         if not quiet:
             console.print("build: inputs unchanged, _generated/ is up to date")

@@ -85,3 +85,12 @@ def recover(target: Path, leftovers: list[Path]) -> list[str]:
             shutil.rmtree(path, ignore_errors=True)
             done.append(f"{path.name} (left by an interrupted run) was removed")
     return done
+
+
+BUILD_TMP_PREFIX = ".monitor-tmp-build-"
+
+
+def recover_build(project) -> list[str]:
+    """Undo what a killed `monitor build` left: a half-swapped _generated/, its temporary folders.
+    Here rather than in report.build so the CLI can do it before its quick "up to date" answer."""
+    return recover(project.generated, sorted(project.root.glob(BUILD_TMP_PREFIX + "*")))

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import json
 import http.server
 import os
 import re
@@ -110,7 +111,10 @@ def test_fresh_copy_renders_three_formats_with_quarto_alone(renders):
 
 def test_monitor_render_engine_quarto_gives_three_formats(renders):
     out = renders["quarto"]
-    assert set(out) == {"pdf", "docx", "html"}
+    # the three formats, and with them the open data and the build record, as the embedded engine
+    assert set(out) == {"pdf", "docx", "html", "gegevens", "build-info"} == set(renders["embedded"])
+    assert (out["gegevens"] / "datapackage.json").is_file()
+    assert json.loads(out["build-info"].read_text(encoding="utf-8"))["engine"] == "quarto"
     assert out["pdf"].name == out["docx"].with_suffix(".pdf").name == "monitor-drugscriminaliteit-2024.pdf"
     assert out["html"].name == "index.html" and (out["html"].parent / "site_libs").is_dir()
     # the PDF and DOCX went out of the site's folder, next to it
