@@ -16,8 +16,8 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import json
 import http.server
+import json
 import os
 import re
 import shutil

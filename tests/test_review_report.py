@@ -48,6 +48,17 @@ def test_every_page_of_the_report_draft_is_marked(report_draft, tmp_path):
         p.old_text[:40]
         for p in body
         if p.anchor is None
-        and p.style not in {"Title", "Subtitle", "Author", "Date", "Abstract", "AbstractTitle", "TOCHeading", "Editie", "Uitgever"}
+        and p.style
+        not in {
+            "Title",
+            "Subtitle",
+            "Author",
+            "Date",
+            "Abstract",
+            "AbstractTitle",
+            "TOCHeading",
+            "Editie",
+            "Uitgever",
+        }
     ]
     assert not unanchored, unanchored[:10]
