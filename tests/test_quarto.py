@@ -113,7 +113,7 @@ def test_monitor_render_engine_quarto_gives_three_formats(renders):
     out = renders["quarto"]
     # the three formats, and with them the open data and the build record, as the embedded engine
     assert set(out) == {"pdf", "docx", "html", "gegevens", "build-info"} == set(renders["embedded"])
-    assert (out["gegevens"] / "datapackage.json").is_file()
+    assert out["gegevens"].name == "datapackage.json" and out["gegevens"].is_file()
     assert json.loads(out["build-info"].read_text(encoding="utf-8"))["engine"] == "quarto"
     assert out["pdf"].name == out["docx"].with_suffix(".pdf").name == "monitor-drugscriminaliteit-2024.pdf"
     assert out["html"].name == "index.html" and (out["html"].parent / "site_libs").is_dir()
