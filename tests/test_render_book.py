@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -186,10 +187,13 @@ def test_numbering_labels():
 
 
 def _through_filters(book, to: str) -> str:
-    args = [pandoc_path(), "-f", "markdown", "-t", to, "--wrap=none", "-M", f"monitor-root={book.root}"]
+    args = [pandoc_path(), "-f", "markdown", "-t", to, "--wrap=none"]
     for f in lua_filters(to):
         args += ["--lua-filter", str(f)]
-    return subprocess.run(args, input=book.markdown.encode(), capture_output=True, check=True).stdout.decode()
+    env = dict(os.environ, MONITOR_ROOT=str(book.root))  # as the render passes it
+    return subprocess.run(
+        args, input=book.markdown.encode(), capture_output=True, check=True, env=env
+    ).stdout.decode()
 
 
 def test_crossref_filter_applies_numbers():
@@ -228,10 +232,11 @@ def test_docx_filter_styles_and_png(tmp_path: Path):
 
     book = load_book(FIXTURE)
     out = tmp_path / "probe.docx"
-    args = [pandoc_path(), "-f", "markdown", "-t", "docx", "-o", str(out), "-M", f"monitor-root={book.root}"]
+    args = [pandoc_path(), "-f", "markdown", "-t", "docx", "-o", str(out)]
     for f in lua_filters("docx"):
         args += ["--lua-filter", str(f)]
-    subprocess.run(args, input=book.markdown.encode(), capture_output=True, check=True)
+    env = dict(os.environ, MONITOR_ROOT=str(book.root))
+    subprocess.run(args, input=book.markdown.encode(), capture_output=True, check=True, env=env)
     with zipfile.ZipFile(out) as z:
         xml = z.read("word/document.xml").decode()
         media = [n for n in z.namelist() if n.startswith("word/media/")]

@@ -566,10 +566,7 @@ def postprocess_docx(
 
     buf = io.BytesIO()
     doc.save(buf)
-    from report.render.docx_review import drop_machine_paths
-
-    data = drop_machine_paths(buf.getvalue())
-    _write_deterministic_zip(data, path, _dt.datetime.combine(when, _dt.time()) if when else _EPOCH)
+    _write_deterministic_zip(buf.getvalue(), path, _dt.datetime.combine(when, _dt.time()) if when else _EPOCH)
 
 
 # --- figures ------------------------------------------------------------------------------

@@ -43,26 +43,3 @@ def mark_draft_pages(doc: Any) -> None:
             _add_field(para, "PAGE", "1")
         if doc.settings.element.find(qn("w:evenAndOddHeaders")) is not None:
             section.even_page_header.is_linked_to_previous = True
-
-
-def drop_machine_paths(package: bytes) -> bytes:
-    """The DOCX without the ``monitor-root`` custom property (the project's absolute path,
-    which Pandoc copies from the filters' metadata): no machine paths in a file that is sent
-    out to reviewers."""
-    import io
-    import re
-    import zipfile
-
-    with zipfile.ZipFile(io.BytesIO(package)) as src:
-        if "docProps/custom.xml" not in src.namelist():
-            return package
-        xml = src.read("docProps/custom.xml").decode("utf-8")
-        cleaned = re.sub(r'<property [^>]*name="monitor-root">.*?</property>', "", xml, flags=re.S)
-        if cleaned == xml:
-            return package
-        out = io.BytesIO()
-        with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
-            for info in src.infolist():
-                data = cleaned.encode("utf-8") if info.filename == "docProps/custom.xml" else src.read(info)
-                dst.writestr(info, data)
-    return out.getvalue()

@@ -225,11 +225,6 @@ local function quality_marker(span)
   return span
 end
 
-local function Meta(meta)
-  if os.getenv("MONITOR_ROOT") then root = os.getenv("MONITOR_ROOT") end
-  if meta["monitor-root"] then root = pandoc.utils.stringify(meta["monitor-root"]) end
-end
-
 local function Div(div)
   if is_docx() then return docx_div(div) end
   if is_typst() then return typst_div(div) end
@@ -246,7 +241,6 @@ local function drop_comment(el)
 end
 
 return {
-  { Meta = Meta },
   { Div = Div, Image = Image, Span = quality_marker, Callout = Callout, Header = Header,
     RawBlock = drop_comment, RawInline = drop_comment },
 }

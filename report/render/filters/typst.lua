@@ -7,7 +7,7 @@ PDF/UA-1. So figures are written here as raw Typst:
     #figure(image("/_generated/figuren/x.svg", alt: "..."), caption: [Figuur 2.1: ...],
             kind: image, numbering: none) <fig-x>
 
-Paths are made relative to the Typst root (the project root, from MONITOR_ROOT or `monitor-root`):
+Paths are made relative to the Typst root (the project root, from MONITOR_ROOT):
 Typst reads "/x" as "x under the root". Also:
 
 * callouts (.callout, titled by crossref.lua) → #monitor-callout(title: [...], kind: "note")[...]
@@ -225,13 +225,7 @@ local function Div(div)
   end
 end
 
-function Meta(meta)
-  if os.getenv("MONITOR_ROOT") then root = os.getenv("MONITOR_ROOT") end
-  if meta["monitor-root"] then root = pandoc.utils.stringify(meta["monitor-root"]) end
-end
-
 return {
-  { Meta = Meta },
   { Header = Header },
   { Figure = Figure, Span = Span, Div = Div, Table = Table },
   { Image = Image },
