@@ -155,9 +155,10 @@ def _render_embedded(book, fmts: tuple[str, ...], tmp: Path, draft: dict | None)
 
 
 def _open_data(book, tmp: Path) -> Path:
+    from report.render.format_cache import cached_open_data
     from report.render.opendata import write_open_data
 
-    return write_open_data(book, tmp / "gegevens").folder
+    return cached_open_data(book, tmp / "gegevens", lambda out: write_open_data(book, out).folder)
 
 
 def _embedded_pdf(book, markdown_path: Path, tmp: Path, draft: dict | None) -> Path:

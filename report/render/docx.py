@@ -564,9 +564,9 @@ def postprocess_docx(
         mark_draft_pages(doc)
     _core_properties(doc, when)
 
-    buf = io.BytesIO()
-    doc.save(buf)
-    _write_deterministic_zip(buf.getvalue(), path, _dt.datetime.combine(when, _dt.time()) if when else _EPOCH)
+    _write_deterministic_zip(
+        _package_entries(doc), path, _dt.datetime.combine(when, _dt.time()) if when else _EPOCH
+    )
 
 
 # --- figures ------------------------------------------------------------------------------
@@ -1206,25 +1206,59 @@ def _core_properties(doc: Any, when: _dt.date | None) -> None:
 # --- deterministic zip --------------------------------------------------------------------
 
 
-def _write_deterministic_zip(data: bytes, path: Path, stamp: _dt.datetime) -> None:
-    """Rewrite the OOXML package with a fixed entry order and fixed timestamps, atomically."""
+# Already compressed: deflating them again costs time and saves nothing (ZIP "stored" is valid OOXML).
+_STORED = (".png", ".jpg", ".jpeg", ".gif", ".woff", ".woff2")
+
+
+def _package_entries(doc) -> dict[str, bytes]:
+    """The document's package as {member name: bytes}, as python-docx's ``save`` would write it,
+    but not zipped: the deterministic writer below compresses each part once."""
+    from docx.opc.pkgwriter import PackageWriter
+
+    package = doc.part.package
+    parts = list(package.parts)
+    for part in parts:
+        part.before_marshal()
+    entries: dict[str, bytes] = {}
+
+    class _Collect:  # the physical writer's interface: write(uri, blob), close()
+        def write(self, pack_uri, blob) -> None:
+            entries[pack_uri.membername] = blob
+
+        def close(self) -> None:
+            pass
+
+    writer = _Collect()
+    PackageWriter._write_content_types_stream(writer, parts)
+    PackageWriter._write_pkg_rels(writer, package.rels)
+    PackageWriter._write_parts(writer, parts)
+    return entries
+
+
+def _write_deterministic_zip(data: bytes | dict[str, bytes], path: Path, stamp: _dt.datetime) -> None:
+    """Write the OOXML package (zip bytes, or its entries) with a fixed entry order and fixed
+    timestamps, atomically."""
     date_time = (max(stamp.year, 1980), stamp.month, stamp.day, 0, 0, 0)
-    with zipfile.ZipFile(io.BytesIO(data)) as src:
-        entries = {
-            info.filename: src.read(info.filename)
-            for info in src.infolist()
-            if not info.filename.endswith("/")
-        }
+    if isinstance(data, dict):
+        entries = data
+    else:
+        with zipfile.ZipFile(io.BytesIO(data)) as src:
+            entries = {
+                info.filename: src.read(info.filename)
+                for info in src.infolist()
+                if not info.filename.endswith("/")
+            }
     names = [n for n in _FIRST_ENTRIES if n in entries]
     names += sorted(n for n in entries if n not in _FIRST_ENTRIES)
     tmp = path.with_name(path.name + ".tmp")
     with zipfile.ZipFile(tmp, "w") as out:
         for name in names:
             info = zipfile.ZipInfo(name, date_time=date_time)
-            info.compress_type = zipfile.ZIP_DEFLATED
+            method = zipfile.ZIP_STORED if name.lower().endswith(_STORED) else zipfile.ZIP_DEFLATED
+            info.compress_type = method
             info.create_system = 0
             info.external_attr = 0
-            out.writestr(info, entries[name], compress_type=zipfile.ZIP_DEFLATED, compresslevel=6)
+            out.writestr(info, entries[name], compress_type=method, compresslevel=6)
     os.replace(tmp, path)
 
 

@@ -928,9 +928,13 @@ def _write_assets(out_dir: Path, book: Any) -> None:
         if not source.exists():
             continue
         if source.suffix == ".ttf":
-            (assets / "fonts" / f"{source.stem}.woff").write_bytes(
-                _font_subset(str(source), source.stat().st_mtime)
-            )
+            from report.render.format_cache import cached_font_subset
+
+            def make(source: Path = source) -> bytes:
+                return _font_subset(str(source), source.stat().st_mtime)
+
+            woff = cached_font_subset(Path(root), source, make) if root else make()
+            (assets / "fonts" / f"{source.stem}.woff").write_bytes(woff)
         else:
             shutil.copyfile(source, assets / "fonts" / name)
 
