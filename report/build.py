@@ -717,7 +717,7 @@ def build(project: Project, force: bool = False, progress: Progress | None = Non
         cache = Cache.of_project(project.root)
         builder.run(cache=cache, progress=progress)
         variables = yaml.safe_dump(builder.variables(), allow_unicode=True, sort_keys=True)
-        _write_reference_docx(tmp / "reference.docx")
+        _write_reference_docx(project.root, tmp / "reference.docx")
         variables_text = (
             "# Written by `monitor build` from data/clean; do not edit (see docs/conventions.md).\n"
             + variables
@@ -757,12 +757,12 @@ def _revisions(project: Project) -> dict[tuple, tuple[float, int]]:
     }
 
 
-def _write_reference_docx(path: Path) -> None:
+def _write_reference_docx(root: Path, path: Path) -> None:
     # Quarto's docx format reads _generated/reference.docx (see _quarto.yml); the embedded
     # engine makes the same file, so both engines style the DOCX alike.
-    from report.render.docx import write_reference_docx
+    from report.render.format_cache import cached_reference_docx
 
-    write_reference_docx(path)
+    cached_reference_docx(root, path)
 
 
 def _signed(value: float | None, decimals: int) -> str:

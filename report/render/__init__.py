@@ -170,13 +170,13 @@ def _embedded_pdf(book, markdown_path: Path, tmp: Path, draft: dict | None) -> P
 
 
 def _embedded_docx(book, markdown_path: Path, tmp: Path, draft: dict | None) -> Path:
-    from report.render.docx import postprocess_docx, write_reference_docx
+    from report.render.docx import postprocess_docx
     from report.render.pandoc import run_pandoc
 
     out = tmp / "docx"
     out.mkdir()
     reference = out / "reference.docx"
-    write_reference_docx(reference)
+    format_cache.cached_reference_docx(book.root, reference)
     docx_path = out / f"{book.output_stem}.docx"
     anchor_args: list[str] = []
     if draft is not None and book.anchored_markdown is not None:
