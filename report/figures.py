@@ -8,9 +8,6 @@ figure as text ("Bron: ..."), in every format.
 
 from __future__ import annotations
 
-import csv
-import io
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,6 +16,15 @@ import vl_convert as vlc
 
 from report import numbers
 from report.facts import SeriesFacts
+from report.figure_export import (  # noqa: F401 - the figure's public names, drawn there
+    EXPORT_LOCALE,
+    EXPORT_SUFFIXES,
+    PNG_SCALE,
+    export,
+    export_all,
+    figure_csv,
+    register_fonts,
+)
 from report.registry import Indicator, Measure, Registry
 
 FONT = "Noto Sans"
@@ -307,29 +313,10 @@ def lower_first(text: str) -> str:
     return text[:1].lower() + text[1:]
 
 
-def figure_csv(rows: list[dict]) -> str:
-    buf = io.StringIO()
-    w = csv.writer(buf, delimiter=";", lineterminator="\n")
-    w.writerow(["drugsmarkt", "regio", "jaar", "waarde", "status", "noot"])
-    for r in rows:
-        if r["waarde"] is None:
-            continue
-        # Dutch spreadsheet users open ';' files with decimal commas correctly.
-        w.writerow(
-            [r["markt"], r["regio"], r["jaar"], str(r["waarde"]).replace(".", ","), r["status"], r["noot"]]
-        )
-    return buf.getvalue()
-
-
 def spec_of(chart: alt.TopLevelMixin) -> dict:
     """The Vega-Lite spec. Altair's schema validation is skipped: it costs more than drawing
     (about 0.2 s a chart); tests/test_figures.py validates the specs instead."""
     return chart.to_dict(validate=False)
-
-
-EXPORT_SUFFIXES = (".svg", ".png", ".csv", ".vl.json")
-EXPORT_LOCALE = "nl-NL"
-PNG_SCALE = 2
 
 
 def fonts_hash(font_dir: Path) -> str:
@@ -344,31 +331,8 @@ def export_key(spec: dict, rows: list[dict], fonts: str) -> str:
     from report.cache import code_version, digest
 
     settings = [vlc.__version__, EXPORT_LOCALE, PNG_SCALE]
-    return digest("figure", spec, rows, fonts, settings, code_version("figures.py"))
-
-
-def export(spec: dict, rows: list[dict], out_stem: Path, font_dir: Path) -> None:
-    locale = vlc.get_format_locale(EXPORT_LOCALE)
-    svg = vlc.vegalite_to_svg(spec, format_locale=locale)
-    # Rasterising the SVG is 4× faster than running Vega again for the PNG.
-    png = vlc.svg_to_png(svg, scale=PNG_SCALE)
-    out_stem.parent.mkdir(parents=True, exist_ok=True)
-    out_stem.with_suffix(".svg").write_text(svg, encoding="utf-8")
-    out_stem.with_suffix(".png").write_bytes(png)
-    out_stem.with_suffix(".csv").write_text(figure_csv(rows), encoding="utf-8")
-    out_stem.with_suffix(".vl.json").write_text(
-        json.dumps(spec, ensure_ascii=False, sort_keys=True, indent=1), encoding="utf-8"
-    )
-
-
-_fonts_registered: set[str] = set()
-
-
-def register_fonts(font_dir: Path) -> None:
-    key = str(font_dir.resolve())
-    if key not in _fonts_registered:
-        vlc.register_font_directory(key)
-        _fonts_registered.add(key)
+    code = [code_version("figures.py"), code_version("figure_export.py")]
+    return digest("figure", spec, rows, fonts, settings, code)
 
 
 def panel_title(registry: Registry, s: SeriesFacts, with_market: bool = False) -> str:
@@ -473,17 +437,3 @@ def samenhang_alt(registry: Registry, market: str, series: list[SeriesFacts]) ->
                 f"naar {numbers.number(b.value, unit.decimals)} in {b.year}."
             )
     return " ".join(parts)
-
-
-def _export_task(task: tuple) -> None:
-    spec, rows, stem, _key = task
-    export(spec, rows, Path(stem), Path())
-
-
-def export_all(tasks: list[tuple], font_dir: Path) -> None:
-    """Export the figures of a build. Serial on purpose: vl-convert keeps Python's lock while it
-    draws (threads gained nothing, measured), and process pools need an importable main module
-    ('spawn') or are unsafe with vl-convert's threads ('fork')."""
-    register_fonts(font_dir)
-    for task in tasks:
-        _export_task(task)

@@ -7,6 +7,7 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import altair as alt
+import pytest
 import vl_convert as vlc
 
 from report import figures as fig
@@ -170,3 +171,34 @@ def test_single_year_series_is_worded_as_one_year():
     assert text.startswith(f"Er zijn alleen gegevens over {year}.")
     english = TextWriter(reg, ROOT / "chapters" / "sjablonen").series_text(one, "en")
     assert english.startswith(f"There are only data for {year}.")
+
+
+def test_figures_drawn_in_several_processes_are_the_bytes_drawn_in_one(built_project, tmp_path):
+    from report import figure_export as fe
+
+    specs = sorted((built_project / "_generated" / "figuren").glob("*.vl.json"))[: fe.PARALLEL_FROM + 2]
+    assert len(specs) >= fe.PARALLEL_FROM
+    drawn = {}
+    for workers in (1, 2):
+        out = tmp_path / f"w{workers}"
+        tasks = [
+            (json.loads(p.read_text(encoding="utf-8")), [], str(out / p.name[: -len(".vl.json")]), "")
+            for p in specs
+        ]
+        fe.export_all(tasks, ROOT / "fonts", workers=workers)
+        drawn[workers] = {p.name: p.read_bytes() for p in sorted(out.iterdir())}
+    assert len(drawn[1]) == 4 * len(specs)
+    assert drawn[1] == drawn[2]
+
+
+def test_a_worker_that_fails_is_an_error_naming_it(tmp_path):
+    from report import figure_export as fe
+    from report.errors import MonitorError
+
+    good = {"mark": "point", "data": {"values": [{"x": 1}]}, "encoding": {"x": {"field": "x"}}}
+    bad = {"mark": "no-such-mark", "data": {"values": []}}
+    # this process draws the even tasks, the worker the odd ones: only the worker fails
+    tasks = [(good if i % 2 == 0 else bad, [], str(tmp_path / f"f{i}"), "") for i in range(fe.PARALLEL_FROM)]
+    with pytest.raises(MonitorError, match="worker process"):
+        fe.export_all(tasks, ROOT / "fonts", workers=2)
+    assert (tmp_path / "f0.svg").is_file(), "this process's share was drawn before the error was raised"
