@@ -203,7 +203,9 @@ def main() -> None:
                 edit()
                 results.setdefault(name, []).append(child(root))
         # The editors' check as an editor runs it (a fresh process, build up to date), and the
-        # size of the HTML site readers download.
+        # size of the HTML site readers download. The last scenario put the template back, so
+        # the build is brought up to date first: that is the build's time, not the check's.
+        subprocess.run([sys.executable, "-m", "report", "build", "--root", str(root)], capture_output=True)
         t = time.perf_counter()
         check = subprocess.run(
             [sys.executable, "-m", "report", "check", "--root", str(root)], capture_output=True, text=True
