@@ -230,7 +230,7 @@ def test_render_code_of_a_format_is_its_own():
     assert "assets/monitor.css" in files["html"] and "templates/html/page.html" in files["html"]
     assert "templates/typst/monitor.typst" in files["pdf"]
     for f in OUTPUTS:
-        assert {"filters/crossref.lua", "filters/monitor.lua", "book.py", "pandoc.py", f"{f}.py"} <= files[f]
+        assert {"crossref.py", "filters/monitor.lua", "book.py", "pandoc.py", f"{f}.py"} <= files[f]
     assert not any(p.startswith(("assets/", "templates/")) for p in files["docx"])
     assert not any(p.startswith(("assets/", "templates/html")) for p in files["pdf"])
 

@@ -12,7 +12,7 @@ import pytest
 
 from report.errors import MonitorError
 from report.render.book import load_book
-from report.render.pandoc import lua_filters, pandoc_path
+from report.render.pandoc import lua_filters, pandoc_path, read_book_once
 
 FIXTURE = Path(__file__).parent / "fixtures" / "mini_book"
 
@@ -186,20 +186,22 @@ def test_numbering_labels():
     assert labels["voorwoord"].display is None  # unnumbered front matter
 
 
-def _through_filters(book, to: str) -> str:
-    args = [pandoc_path(), "-f", "markdown", "-t", to, "--wrap=none"]
+def _through_filters(book, to: str, tmp_path: Path) -> str:
+    """The book as the render reads it once (cross-references applied), written as ``to``."""
+    md = tmp_path / "book.md"
+    md.write_text(book.markdown, encoding="utf-8")
+    source = read_book_once(book, md)
+    args = [pandoc_path(), str(source), "-f", "json", "-t", to, "--wrap=none"]
     for f in lua_filters(to):
         args += ["--lua-filter", str(f)]
     env = dict(os.environ, MONITOR_ROOT=str(book.root))  # as the render passes it
-    return subprocess.run(
-        args, input=book.markdown.encode(), capture_output=True, check=True, env=env
-    ).stdout.decode()
+    return subprocess.run(args, capture_output=True, check=True, env=env).stdout.decode()
 
 
-def test_crossref_filter_applies_numbers():
+def test_crossref_filter_applies_numbers(tmp_path: Path):
     book = load_book(FIXTURE)
-    ast = json.loads(_through_filters(book, "json"))
-    text = _through_filters(book, "plain")
+    ast = json.loads(_through_filters(book, "json", tmp_path))
+    text = _through_filters(book, "plain", tmp_path)
     # headings
     assert "1 Inleiding" in text and "1.1 Leeswijzer" in text and "2.1 Inbeslagnames" in text
     assert "Bijlage A Overzicht van de indicatoren" in text and "A.1 Toelichting" in text
@@ -219,12 +221,45 @@ def test_crossref_filter_applies_numbers():
     assert '"#fig-inbeslagnames_nl-kg"' in links and '"#sec-overzicht"' in links
 
 
-def test_callout_gets_class_and_title():
+def test_callout_gets_class_and_title(tmp_path: Path):
     book = load_book(FIXTURE)
-    ast = json.loads(_through_filters(book, "json"))
+    ast = json.loads(_through_filters(book, "json", tmp_path))
     divs = [b for b in ast["blocks"] if b["t"] == "Div" and "callout-note" in b["c"][0][1]]
     assert divs and all("callout" in d["c"][0][1] for d in divs)
     assert all(dict(d["c"][0][2])["title"] == "Kanttekeningen" for d in divs)
+
+
+def test_book_read_once_is_the_same_from_the_numbering_pass_or_read_anew(tmp_path: Path):
+    # read_book_once reuses the AST of load_book's numbering pass; without it (the numbering
+    # came from the cache, or another text) it reads the markdown itself: the same JSON.
+    root = Path(shutil.copytree(FIXTURE, tmp_path / "book"))
+    shutil.rmtree(root / ".monitor-cache", ignore_errors=True)
+    fresh = load_book(root)
+    assert fresh.body_ast is not None
+    md = tmp_path / "a.md"
+    md.write_text(fresh.markdown, encoding="utf-8")
+    reused = json.loads(read_book_once(fresh, md).read_text(encoding="utf-8"))
+    assert fresh.body_ast is None, "used once: the cross-references were applied to it in place"
+    cached = load_book(root)
+    assert cached.body_ast is None  # numbering from the cache
+    md2 = tmp_path / "b.md"
+    md2.write_text(cached.markdown, encoding="utf-8")
+    anew = json.loads(read_book_once(cached, md2).read_text(encoding="utf-8"))
+    assert reused == anew and reused["meta"]["title"]
+
+
+def test_unknown_reference_stops_the_render_naming_it():
+    from report.render.crossref import apply_crossrefs
+
+    cite = {"citationId": "fig-nergens", "citationPrefix": [], "citationSuffix": []}
+    doc = {
+        "blocks": [{"t": "Para", "c": [{"t": "Cite", "c": [[cite], [{"t": "Str", "c": "@fig-nergens"}]]}]}]
+    }
+    with pytest.raises(MonitorError, match="@fig-nergens"):
+        apply_crossrefs(doc, {})
+    other = {"citationId": "jansen2020", "citationPrefix": [], "citationSuffix": []}
+    doc = {"blocks": [{"t": "Para", "c": [{"t": "Cite", "c": [[other], []]}]}]}
+    assert apply_crossrefs(doc, {})["blocks"][0]["c"][0]["t"] == "Cite"  # not ours: left alone
 
 
 def test_docx_filter_styles_and_png(tmp_path: Path):
@@ -232,11 +267,13 @@ def test_docx_filter_styles_and_png(tmp_path: Path):
 
     book = load_book(FIXTURE)
     out = tmp_path / "probe.docx"
-    args = [pandoc_path(), "-f", "markdown", "-t", "docx", "-o", str(out)]
+    md = tmp_path / "book.md"
+    md.write_text(book.markdown, encoding="utf-8")
+    args = [pandoc_path(), str(read_book_once(book, md)), "-f", "json", "-t", "docx", "-o", str(out)]
     for f in lua_filters("docx"):
         args += ["--lua-filter", str(f)]
     env = dict(os.environ, MONITOR_ROOT=str(book.root))
-    subprocess.run(args, input=book.markdown.encode(), capture_output=True, check=True, env=env)
+    subprocess.run(args, capture_output=True, check=True, env=env)
     with zipfile.ZipFile(out) as z:
         xml = z.read("word/document.xml").decode()
         media = [n for n in z.namelist() if n.startswith("word/media/")]

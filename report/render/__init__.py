@@ -139,8 +139,7 @@ def _render_embedded(book, fmts: tuple[str, ...], tmp: Path, draft: dict | None)
     if todo:
         from report.render.pandoc import read_book_once
 
-        if len(todo) > 1:  # read once, write several times (pandoc.read_book_once)
-            markdown_path = read_book_once(book, markdown_path)
+        markdown_path = read_book_once(book, markdown_path)  # read once, written by each format
         with ThreadPoolExecutor(max_workers=len(todo)) as pool:
             futures = {fmt: pool.submit(jobs[fmt], book, markdown_path, tmp, draft) for fmt in todo}
             # .result() re-raises a format's error; the pool waits for the others before cleaning up.

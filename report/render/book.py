@@ -7,9 +7,9 @@ markdown document in book order.
 
 The combined document:
 
-* starts with a YAML block holding the book metadata and ``monitor-crossref``: for every
-  heading, figure and table id its number (computed here, once, in Python) — the Lua filter
-  ``filters/crossref.lua`` only applies these numbers;
+* starts with a YAML block holding the book metadata; the numbers of every heading, figure
+  and table (computed here, once: ``Book.labels``) are applied to the AST by
+  :mod:`report.render.crossref`;
 * has before each chapter an empty marker Div
   ``::: {.monitor-chapter source="chapters/02-import.qmd" chapter-kind="chapter"}`` (kind
   ``chapter``, ``appendix`` or ``front`` for unnumbered chapters);
@@ -185,6 +185,17 @@ class Book:
     # start of every block (report.render.anchors), for the reviewers' draft DOCX.
     anchored_markdown: str | None = None
     anchors: Any = None  # report.render.anchors.AnchorTable
+    # (metadata block, Pandoc AST of the body) from the numbering pass, for read_book_once; None
+    # when the numbering came from the cache. Not part of what the book is (repr, ==, cache keys).
+    body_ast: Any = dataclasses.field(default=None, repr=False, compare=False)
+
+    def take_body_ast(self, text: str) -> tuple[str, dict] | None:
+        """The numbering pass's AST when ``text`` is this book's markdown, once (the caller
+        applies the cross-references to it in place)."""
+        if self.body_ast is None or text != self.markdown:
+            return None
+        parsed, self.body_ast = self.body_ast, None
+        return parsed
 
     @property
     def source_date_epoch(self) -> int:
@@ -1176,20 +1187,6 @@ def _check_references(
 # --------------------------------------------------------------------------------------------
 
 
-def _crossref_meta(labels: dict[str, Label]) -> dict[str, dict[str, str]]:
-    out: dict[str, dict[str, str]] = {}
-    for lid, lab in labels.items():
-        entry = {"kind": lab.kind, "ref": lab.ref}
-        if lab.display:
-            entry["display"] = lab.display
-        if lab.number:
-            entry["number"] = lab.number
-        if lab.kind == "sec":
-            entry["level"] = str(lab.level)
-        out[lid] = entry
-    return out
-
-
 def load_book(
     project_root: Path | str,
     pandoc_path: str | None = None,
@@ -1260,9 +1257,11 @@ def load_book(
     body = "\n".join(parts)
 
     references: list[tuple[str, str]] = []
+    body_ast: list[dict] = []
 
     def numbering_of_body() -> _Numbering:
         ast = _run_pandoc_json(body, pandoc_path)
+        body_ast[:] = [ast]
         numbering = _number(ast, kinds, root, problems, chapter_texts)
         references[:] = _check_references(ast, numbering.labels, chapter_texts, problems)
         return numbering
@@ -1319,7 +1318,6 @@ def load_book(
         "lang": lang,
         "publisher": publisher,
         "edition": edition,
-        "monitor-crossref": _crossref_meta(numbering.labels),
     }
     if demo:
         front["demo-notice"] = _as_text(demo)
@@ -1331,7 +1329,8 @@ def load_book(
         default_flow_style=False,
         width=10_000,
     )
-    markdown = f"---\n{front_yaml}---\n\n{body}"
+    front_block = f"---\n{front_yaml}---\n"
+    markdown = f"{front_block}\n{body}"
 
     return Book(
         root=root,
@@ -1356,6 +1355,7 @@ def load_book(
         if anchor_expander
         else None,
         anchors=anchor_expander.anchors if anchor_expander else None,
+        body_ast=(front_block, body_ast[0]) if body_ast and problems is None else None,
     )
 
 

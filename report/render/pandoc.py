@@ -1,8 +1,9 @@
 """Running Pandoc for the embedded engine (the Pandoc 3 binary of the pypandoc-binary wheel).
 
 Every writer of the embedded engine (Typst here, DOCX and HTML in ``docx.py``/``html.py``)
-reads the combined markdown of :class:`report.render.book.Book` with the same reader and the
-same Lua filters, so numbering and cross-references are identical in all formats::
+starts from the same JSON AST of the combined markdown of :class:`report.render.book.Book`,
+numbered and cross-referenced once (:func:`read_book_once`, :mod:`report.render.crossref`),
+with the same Lua filters, so numbering and cross-references are identical in all formats::
 
     args = pandoc_args(book, "docx")          # reader, filters, fixed metadata
     run_pandoc(book, markdown_path, "docx", out_path, extra_args=["--reference-doc", ref])
@@ -24,7 +25,6 @@ RENDER_DIR = Path(__file__).resolve().parent
 FILTER_DIR = RENDER_DIR / "filters"
 TEMPLATE_DIR = RENDER_DIR / "templates"
 
-CROSSREF_FILTER = FILTER_DIR / "crossref.lua"  # embedded engine only (Quarto numbers itself)
 MONITOR_FILTER = FILTER_DIR / "monitor.lua"  # shared with Quarto (listed in _quarto.yml)
 TYPST_FILTER = FILTER_DIR / "typst.lua"  # embedded engine, Typst output only
 
@@ -41,24 +41,21 @@ def pandoc_path() -> str:
         raise MonitorError(f"Pandoc not found: {exc}") from None
 
 
-def lua_filters(to: str, crossref: bool = True) -> list[Path]:
-    """The Lua filters for writer ``to``, in order (``crossref=False``: the input has had it)."""
-    filters = [CROSSREF_FILTER, MONITOR_FILTER] if crossref else [MONITOR_FILTER]
+def lua_filters(to: str) -> list[Path]:
+    """The Lua filters for writer ``to``, in order (after :func:`read_book_once`)."""
+    filters = [MONITOR_FILTER]
     if to.startswith("typst"):
         filters.append(TYPST_FILTER)
     return filters
 
 
 def pandoc_args(book: Book, to: str, source: Path | None = None) -> list[str]:
-    """Reader, writer, filters and metadata shared by all embedded-engine Pandoc runs.
-
-    ``source`` ending in ``.json`` is the book as read once by :func:`read_book_once`: Pandoc
-    reads the JSON and the cross-reference filter has already been applied."""
-    from report.render.book import PANDOC_FROM
-
-    prepared = source is not None and Path(source).suffix == ".json"
-    args = ["-f", "json" if prepared else PANDOC_FROM, "-t", to]
-    for f in lua_filters(to, crossref=not prepared):
+    """Reader, writer, filters and metadata shared by all embedded-engine Pandoc runs, for the
+    book as read once by :func:`read_book_once` (JSON, cross-references applied)."""
+    if source is not None and Path(source).suffix != ".json":
+        raise MonitorError(f"{source}: the writers read the book as read_book_once wrote it (JSON)")
+    args = ["-f", "json", "-t", to]
+    for f in lua_filters(to):
         args += ["--lua-filter", str(f)]
     return args + _shared_args(book)
 
@@ -82,6 +79,8 @@ def run_pandoc(
     book: Book, markdown_path: Path, to: str, output: Path, extra_args: list[str] | None = None
 ) -> Path:
     """Run Pandoc on the combined markdown; raise MonitorError with Pandoc's message on failure."""
+    if markdown_path.suffix != ".json":
+        markdown_path = read_book_once(book, markdown_path)
     args = pandoc_args(book, to, markdown_path)
     cmd = [pandoc_path(), str(markdown_path), *args, "-o", str(output), *(extra_args or [])]
     proc = subprocess.run(cmd, capture_output=True, env=pandoc_env(book), cwd=book.root, check=False)
@@ -92,17 +91,36 @@ def run_pandoc(
 
 
 def read_book_once(book: Book, markdown_path: Path) -> Path:
-    """The combined markdown read by Pandoc and numbered by the cross-reference filter once, as
-    a JSON AST beside it; every writer starts from that instead of reading the markdown and
-    running the filter again (together about 0.5 s of CPU per format). crossref.lua does not
-    depend on the output format, so the result is the same."""
-    out = markdown_path.with_suffix(".json")
-    from report.render.book import PANDOC_FROM
+    """The combined markdown as a Pandoc JSON AST beside it, numbered and cross-referenced
+    (report.render.crossref); every writer starts from it. The book's own text is not read
+    again: the AST of its numbering pass is used (only the metadata block is read here)."""
+    import json
 
-    reader = ["-f", PANDOC_FROM, "-t", "json", "--lua-filter", str(CROSSREF_FILTER), *_shared_args(book)]
-    cmd = [pandoc_path(), str(markdown_path), *reader, "-o", str(out)]
-    proc = subprocess.run(cmd, capture_output=True, env=pandoc_env(book), cwd=book.root, check=False)
+    from report.render.book import PANDOC_FROM
+    from report.render.crossref import apply_crossrefs, xref_table
+
+    out = markdown_path.with_suffix(".json")
+    text = markdown_path.read_text(encoding="utf-8")
+    parsed = book.take_body_ast(text)
+    if parsed is not None:
+        front, ast = parsed
+        doc = {**_read_json(book, front, PANDOC_FROM), "blocks": ast["blocks"]}
+        doc["pandoc-api-version"] = ast["pandoc-api-version"]
+    else:
+        doc = _read_json(book, text, PANDOC_FROM)
+    apply_crossrefs(doc, xref_table(book.labels))
+    out.write_text(json.dumps(doc, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
+    return out
+
+
+def _read_json(book: Book, text: str, reader: str) -> dict:
+    import json
+
+    cmd = [pandoc_path(), "-f", reader, "-t", "json", *_shared_args(book)]
+    proc = subprocess.run(
+        cmd, input=text.encode("utf-8"), capture_output=True, env=pandoc_env(book), cwd=book.root, check=False
+    )
     if proc.returncode != 0:
         msg = proc.stderr.decode("utf-8", "replace").strip()
         raise MonitorError(f"Pandoc (reading the book) failed: {msg}")
-    return out
+    return json.loads(proc.stdout)

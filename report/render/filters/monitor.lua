@@ -1,7 +1,7 @@
 --[[
 monitor.lua — what the monitor needs and neither Quarto nor Pandoc does. Shared by both
 engines: listed under `filters:` in _quarto.yml and run by the embedded engine after
-crossref.lua. It must stay safe under Quarto: it only touches Divs with the classes below
+crossref.py. It must stay safe under Quarto: it only touches Divs with the classes below
 and image paths of existing files, and does nothing for other formats.
 
 DOCX

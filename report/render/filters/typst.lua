@@ -1,5 +1,5 @@
 --[[
-typst.lua — Typst output of the embedded engine (runs after crossref.lua and monitor.lua).
+typst.lua — Typst output of the embedded engine (runs after report/render/crossref.py and monitor.lua).
 
 Pandoc's Typst writer drops image alt text, and Typst refuses images without alt under
 PDF/UA-1. So figures are written here as raw Typst:
@@ -10,7 +10,7 @@ PDF/UA-1. So figures are written here as raw Typst:
 Paths are made relative to the Typst root (the project root, from MONITOR_ROOT):
 Typst reads "/x" as "x under the root". Also:
 
-* callouts (.callout, titled by crossref.lua) → #monitor-callout(title: [...], kind: "note")[...]
+* callouts (.callout, titled by crossref.py) → #monitor-callout(title: [...], kind: "note")[...]
 * heading numbers (Span.header-section-number) → #monitor-secnum[3.2]
 * the chapter marker Divs (.monitor-chapter) → removed; the first appendix opens with
   #monitor-appendices() (resets nothing, only marks the part in the outline).

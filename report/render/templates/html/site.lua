@@ -1,12 +1,12 @@
 --[[
-site.lua — the HTML site of the embedded engine (runs after crossref.lua and monitor.lua).
+site.lua — the HTML site of the embedded engine (runs after report/render/crossref.py and monitor.lua).
 
 * A figure whose id is in the JSON file named by the metadata field `monitor-html-figures`
   keeps its id and caption, but its content becomes the prepared HTML (report/render/html.py):
   the chart container with the static SVG as fallback, the Vega-Lite spec, the data table and
   the CSV link.
 * `fig-alt` becomes the image's alt text (other figures and images).
-* Callouts (class `callout`, title attribute set by crossref.lua) get a visible title and
+* Callouts (class `callout`, title attribute set by crossref.py) get a visible title and
   role="note"; a leading heading inside a callout becomes its title (Quarto's syntax), so it
   does not turn into a section of the site.
 * The empty chapter marker Divs (`.monitor-chapter`) are dropped.
@@ -42,7 +42,7 @@ local function Image(img)
   end
 end
 
--- Default titles, as crossref.lua sets them (also used when that filter did not run).
+-- Default titles, as crossref.py sets them (also used when that filter did not run).
 local CALLOUT_TITLES = {
   ["callout-note"] = "Kanttekeningen",
   ["callout-warning"] = "Let op",
