@@ -94,3 +94,23 @@ def recover_build(project) -> list[str]:
     """Undo what a killed `monitor build` left: a half-swapped _generated/, its temporary folders.
     Here rather than in report.build so the CLI can do it before its quick "up to date" answer."""
     return recover(project.generated, sorted(project.root.glob(BUILD_TMP_PREFIX + "*")))
+
+
+def remove_stale(root: Path, prefix: str, skip: str = "", max_age: float = 3600.0) -> list[str]:
+    """Remove temporary folders ``<root>/<prefix>*`` that a killed run left, once they are older
+    than ``max_age`` seconds: a younger one may belong to a run still going (a preview beside a
+    render). Returns what was removed, to be said."""
+    import time
+
+    done = []
+    for path in sorted(Path(root).glob(prefix + "*")):
+        if not path.is_dir() or (skip and path.name.startswith(skip)):
+            continue
+        try:
+            age = time.time() - path.stat().st_mtime
+        except FileNotFoundError:
+            continue
+        if age > max_age:
+            shutil.rmtree(path, ignore_errors=True)
+            done.append(f"{path.name} (left by an interrupted run) was removed")
+    return done

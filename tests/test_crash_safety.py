@@ -12,6 +12,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -125,9 +126,20 @@ def test_render_killed_at_publish_leaves_old_or_new_book_whole(built_project_cop
     for kind in (".pdf", ".docx", ".html"):  # index.qmd is the site's voorwoord.html
         assert any(name.endswith(kind) for name in changed), f"no new {kind}: {sorted(changed)}"
 
+    # The killed runs' temporary folders: removed once they are old enough not to belong to a
+    # run still going; a young one is left alone.
+    leftovers = [p for p in root.iterdir() if p.name.startswith(".monitor-tmp-")]
+    assert leftovers, "the killed renders left their temporary folders"
+    for p in leftovers:
+        os.utime(p, (time.time() - 7200, time.time() - 7200))
+    young = root / ".monitor-tmp-still-running"
+    young.mkdir()
     again = _monitor(root, "render")
     assert again.returncode == 0, again.stderr
     assert [p.name for p in root.iterdir() if p.name.startswith("._book")] == []
+    assert sorted(p.name for p in root.iterdir() if p.name.startswith(".monitor-tmp-")) == [young.name]
+    said = " ".join(again.stderr.split())
+    assert all(f"{p.name} (left by an interrupted run) was removed" in said for p in leftovers)
 
 
 @pytest.fixture

@@ -93,6 +93,10 @@ def render(
     book = load_book(root, source_anchors=draft)
     draft_dict = draft_info(book) if draft else None
 
+    from report.swap import BUILD_TMP_PREFIX, remove_stale
+
+    for what in remove_stale(root, TMP_PREFIX, skip=BUILD_TMP_PREFIX):
+        print(f"render: {what}", file=sys.stderr)
     tmp = Path(tempfile.mkdtemp(prefix=TMP_PREFIX, dir=root))
     try:
         staged: dict[str, Path] = {}
