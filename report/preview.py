@@ -131,7 +131,8 @@ class Preview:
             if not build_is_current(self.project):
                 from report.build import build
 
-                build(self.project)
+                for what in build(self.project).repaired:  # a killed run's leftovers, said
+                    self.log(f"preview: {what}")
             render(self.project.root, formats=("html",), out_dir=self.site.parent)
         except MonitorError as exc:
             return self._failed(str(exc))

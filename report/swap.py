@@ -17,6 +17,7 @@ import errno
 import os
 import shutil
 import signal
+import time
 from pathlib import Path
 
 FAULT_ENV = "MONITOR_FAULT"
@@ -100,8 +101,6 @@ def remove_stale(root: Path, prefix: str, skip: str = "", max_age: float = 3600.
     """Remove temporary folders ``<root>/<prefix>*`` that a killed run left, once they are older
     than ``max_age`` seconds: a younger one may belong to a run still going (a preview beside a
     render). Returns what was removed, to be said."""
-    import time
-
     done = []
     for path in sorted(Path(root).glob(prefix + "*")):
         if not path.is_dir() or (skip and path.name.startswith(skip)):

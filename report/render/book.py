@@ -894,7 +894,8 @@ def _stringify(node: Any) -> str:
     return ""
 
 
-def _run_pandoc_json(markdown: str, pandoc: str) -> dict[str, Any]:
+def read_markdown_json(markdown: str, pandoc: str, what: str = "the book") -> dict[str, Any]:
+    """Pandoc's JSON AST of ``markdown`` (the project's reader; no filters)."""
     proc = subprocess.run(
         [pandoc, "-f", PANDOC_FROM, "-t", "json"],
         input=markdown.encode("utf-8"),
@@ -902,7 +903,7 @@ def _run_pandoc_json(markdown: str, pandoc: str) -> dict[str, Any]:
         check=False,
     )
     if proc.returncode != 0:
-        raise MonitorError(f"Pandoc could not read the book: {proc.stderr.decode('utf-8', 'replace')}")
+        raise MonitorError(f"Pandoc could not read {what}: {proc.stderr.decode('utf-8', 'replace').strip()}")
     return json.loads(proc.stdout)
 
 
@@ -1260,7 +1261,7 @@ def load_book(
     body_ast: list[dict] = []
 
     def numbering_of_body() -> _Numbering:
-        ast = _run_pandoc_json(body, pandoc_path)
+        ast = read_markdown_json(body, pandoc_path)
         body_ast[:] = [ast]
         numbering = _number(ast, kinds, root, problems, chapter_texts)
         references[:] = _check_references(ast, numbering.labels, chapter_texts, problems)

@@ -160,15 +160,11 @@ def _base_args(book: Any, source: Path | None = None) -> tuple[list[str], dict[s
 
 def _with_page_json(book_json: Path, page: str, out: Path, pandoc_path: str) -> Path:
     """``book_json`` (Pandoc's JSON of the book) with the markdown ``page`` appended as blocks."""
-    from report.render.book import PANDOC_FROM
+    from report.render.book import read_markdown_json
 
-    proc = subprocess.run(
-        [pandoc_path, "-f", PANDOC_FROM, "-t", "json"], input=page.encode("utf-8"), capture_output=True
-    )
-    if proc.returncode != 0:
-        raise MonitorError(f"Pandoc (HTML) could not read the Gegevens page: {proc.stderr.decode().strip()}")
+    blocks = read_markdown_json(page, pandoc_path, "the Gegevens page")["blocks"]
     doc = json.loads(book_json.read_text(encoding="utf-8"))
-    doc["blocks"].extend(json.loads(proc.stdout)["blocks"])
+    doc["blocks"].extend(blocks)
     out.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
     return out
 

@@ -96,7 +96,7 @@ def read_book_once(book: Book, markdown_path: Path) -> Path:
     again: the AST of its numbering pass is used (only the metadata block is read here)."""
     import json
 
-    from report.render.book import PANDOC_FROM
+    from report.render.book import read_markdown_json
     from report.render.crossref import apply_crossrefs, xref_table
 
     out = markdown_path.with_suffix(".json")
@@ -104,23 +104,10 @@ def read_book_once(book: Book, markdown_path: Path) -> Path:
     parsed = book.take_body_ast(text)
     if parsed is not None:
         front, ast = parsed
-        doc = {**_read_json(book, front, PANDOC_FROM), "blocks": ast["blocks"]}
+        doc = {**read_markdown_json(front, pandoc_path(), "the book's metadata"), "blocks": ast["blocks"]}
         doc["pandoc-api-version"] = ast["pandoc-api-version"]
     else:
-        doc = _read_json(book, text, PANDOC_FROM)
+        doc = read_markdown_json(text, pandoc_path())
     apply_crossrefs(doc, xref_table(book.labels))
     out.write_text(json.dumps(doc, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
     return out
-
-
-def _read_json(book: Book, text: str, reader: str) -> dict:
-    import json
-
-    cmd = [pandoc_path(), "-f", reader, "-t", "json", *_shared_args(book)]
-    proc = subprocess.run(
-        cmd, input=text.encode("utf-8"), capture_output=True, env=pandoc_env(book), cwd=book.root, check=False
-    )
-    if proc.returncode != 0:
-        msg = proc.stderr.decode("utf-8", "replace").strip()
-        raise MonitorError(f"Pandoc (reading the book) failed: {msg}")
-    return json.loads(proc.stdout)
