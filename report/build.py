@@ -363,8 +363,9 @@ class Builder:
             for suffix in fig.EXPORT_SUFFIXES:
                 entry.copy_to(stem.with_name(fid + suffix), "figure" + suffix)
             return
-        # Exported together at the end of the build, on every core.
+        # Drawn by the worker processes while the build goes on (report/figure_export.py).
         self._exports.append((spec, rows, str(stem), key))
+        self._drawing.submit(spec, rows, str(stem))
 
     def samenhang_figure(self, top: str, name: str, series: list[SeriesFacts]) -> dict | None:
         if not series:
@@ -569,8 +570,9 @@ class Builder:
         }
 
     # -- everything ------------------------------------------------------------------------
-    def run(self, cache: Cache | None, progress: Progress) -> None:
+    def run(self, cache: Cache | None, progress: Progress, drawing: fig.Drawing | None = None) -> None:
         self._cache = cache
+        self._drawing = drawing or fig.Drawing(self.project.fonts)
         self._fonts_hash = fig.fonts_hash(self.project.fonts)
         self._registry_digest = digest(self.registry.model_dump(mode="json"))
         self._lookups = [
@@ -578,15 +580,17 @@ class Builder:
             for group in (self.registry.markets, self.registry.units, self.registry.regions)
         ]
         self._exports: list[tuple] = []
+        # Samenhang first: its figures are the largest to draw, so the workers start on them
+        # while the indicators' specs are being built (the files do not depend on the order).
+        progress("samenhang")
+        for top, members in market_groups(self.registry).items():
+            self.write(f"samenhang/{top}.md", self.samenhang(top, members))
         for ind in self.registry.indicators:
             progress(f"indicator {ind.number}: {ind.id}")
             self.write(f"indicatoren/{ind.id}.md", self.indicator_block(ind, cache))
         progress("samenvatting en summary")
         self.write("samenvatting/kerncijfers_nl.md", self.summary("nl"))
         self.write("samenvatting/key_figures_en.md", self.summary("en"))
-        progress("samenhang")
-        for top, members in market_groups(self.registry).items():
-            self.write(f"samenhang/{top}.md", self.samenhang(top, members))
         progress("bijlagen")
         self.write("bijlagen/overzicht.md", self.appendix_overview())
         self.write("bijlagen/definities.md", self.appendix_definitions())
@@ -609,9 +613,9 @@ class Builder:
             **book_metadata(load_edition(self.project), self.data.demo),
         }
         self.write("metadata.yml", yaml.safe_dump(meta, allow_unicode=True, sort_keys=True))
+        progress(f"figuren ({len(self._exports)})")
+        self._drawing.finish()
         if self._exports:
-            progress(f"figuren ({len(self._exports)})")
-            fig.export_all(self._exports, self.project.fonts)
             if cache is not None:
                 for _spec, _rows, stem, key in self._exports:
                     out = Path(stem)
@@ -710,12 +714,14 @@ def build(project: Project, force: bool = False, progress: Progress | None = Non
     # The stamp names the variables written with it: a run killed between the two is redone.
     if not force and build_is_current(project, inputs):
         return BuildResult(skipped=True, repaired=repaired)
-    data = load_clean_data(project.clean, registry)
     tmp = Path(tempfile.mkdtemp(prefix=BUILD_TMP_PREFIX, dir=project.root))
     try:
-        builder = Builder(project, registry, data, tmp)
-        cache = Cache.of_project(project.root)
-        builder.run(cache=cache, progress=progress)
+        # Started before the data are read: the figure workers get ready meanwhile.
+        with fig.Drawing(project.fonts) as drawing:
+            data = load_clean_data(project.clean, registry)
+            builder = Builder(project, registry, data, tmp)
+            cache = Cache.of_project(project.root)
+            builder.run(cache=cache, progress=progress, drawing=drawing)
         variables = yaml.safe_dump(builder.variables(), allow_unicode=True, sort_keys=True)
         _write_reference_docx(project.root, tmp / "reference.docx")
         variables_text = (

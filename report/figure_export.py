@@ -2,7 +2,8 @@
 
 Apart from report/figures.py (which builds the specs with Altair and pandas) so that the
 processes that draw in parallel import only vl-convert: a worker starts in ~0.1 s instead of
-the ~1 s that Altair and pandas take.
+the ~1 s that Altair and pandas take. The build hands each figure to a :class:`Drawing` as
+soon as its spec is known, so drawing overlaps with building the next specs.
 """
 
 from __future__ import annotations
@@ -71,48 +72,152 @@ def _export_many(tasks: list[tuple], font_dir: str) -> None:
         export(spec, rows, Path(stem))
 
 
-def export_all(tasks: list[tuple], font_dir: Path, workers: int | None = None) -> None:
-    """Draw the figures of a build, ``(spec, rows, stem, key)`` each, on every core.
+# A tiny chart drawn by a worker as soon as it starts: vl-convert's first drawing sets up its
+# JavaScript engine (~0.5 s), and that should happen while the build is still reading data.
+_WARM_UP = {"mark": "point", "data": {"values": [{"x": 1}]}, "encoding": {"x": {"field": "x"}}}
+# Another worker is started once this many figures wait for one (a cold build), not for the
+# one or two figures of a data correction: each worker's start costs ~0.6 s of CPU.
+GROW_AT = 3
 
-    vl-convert keeps Python's lock while it draws, so threads gain nothing: this process draws
-    one share and child processes (``python -m report.figure_export``: a fresh interpreter that
-    imports nothing of the caller, whatever its main script) draw the others. Each figure's
-    files come from its own spec alone, so the output does not depend on who drew it or when."""
+
+class Drawing:
+    """Worker processes that draw figures while the build goes on.
+
+    ``submit`` hands over a figure as soon as its spec is known; ``finish`` waits until every
+    figure is drawn. The first worker starts at once (so vl-convert is warm by the time the first
+    spec is ready), up to ``workers`` when figures queue up. vl-convert keeps Python's lock while
+    it draws, so threads would gain nothing: each worker is ``python -m report.figure_export``, a
+    fresh interpreter that imports nothing of the caller. A figure is a file in a shared folder
+    that a worker claims by renaming it (atomic: exactly one worker draws it); its files come
+    from its own spec alone, so the output never depends on which worker drew it or when.
+    """
+
+    def __init__(self, font_dir: Path, workers: int | None = None):
+        self.font_dir = str(font_dir)
+        self.max_workers = max(1, workers or os.cpu_count() or 1)
+        self._tmp = tempfile.TemporaryDirectory(prefix="monitor-figures-")
+        self.folder = Path(self._tmp.name)
+        self.stems: list[str] = []
+        self._workers: list[tuple[subprocess.Popen, Path]] = []
+        self._start_worker()
+
+    def __enter__(self) -> Drawing:
+        return self
+
+    def __exit__(self, kind, *_exc) -> None:
+        if kind is not None:  # the build failed: stop drawing, leave nothing behind
+            self.abort()
+
+    def _start_worker(self) -> None:
+        log = self.folder / f"worker-{len(self._workers)}.log"
+        with log.open("wb") as err:
+            proc = subprocess.Popen(
+                [sys.executable, "-m", "report.figure_export", "--serve", self.font_dir, str(self.folder)],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.DEVNULL,
+                stderr=err,
+            )
+        self._workers.append((proc, log))
+        for n in range(len(self.stems)):  # any figure nobody has taken yet
+            if self._job(n).exists():
+                self._tell(proc, n)
+
+    def _job(self, n: int) -> Path:
+        return self.folder / f"{n}.json"
+
+    @staticmethod
+    def _tell(proc: subprocess.Popen, n: int) -> None:
+        try:
+            proc.stdin.write(f"{n}\n".encode())
+            proc.stdin.flush()
+        except (BrokenPipeError, OSError):
+            pass  # the worker died; finish() says so
+
+    def submit(self, spec: dict, rows: list[dict], stem: str) -> None:
+        n = len(self.stems)
+        self.stems.append(str(stem))
+        part = self.folder / f"{n}.part"
+        part.write_text(json.dumps({"spec": spec, "rows": rows, "stem": str(stem)}), encoding="utf-8")
+        os.replace(part, self._job(n))  # complete before any worker can see it
+        for proc, _log in self._workers:
+            self._tell(proc, n)
+        waiting = sum(1 for i in range(n + 1) if self._job(i).exists())
+        if waiting >= GROW_AT and len(self._workers) < self.max_workers:
+            self._start_worker()
+
+    def finish(self) -> None:
+        """Wait for every figure; raise MonitorError naming each one that was not drawn."""
+        for proc, _log in self._workers:
+            try:
+                proc.stdin.close()  # no more figures: the worker ends after its last one
+            except OSError:
+                pass  # it has died already (see below)
+        for proc, _log in self._workers:
+            proc.wait()
+        problems = []
+        for n, stem in enumerate(self.stems):
+            if (self.folder / f"{n}.done").exists():
+                continue
+            error = self.folder / f"{n}.error"
+            why = error.read_text(encoding="utf-8") if error.exists() else self._worker_exit()
+            problems.append(f"{Path(stem).name}: {why}")
+        self._tmp.cleanup()
+        if problems:
+            raise MonitorError(
+                "drawing the figures failed in a worker process:\n" + "\n".join(f"  - {p}" for p in problems)
+            )
+
+    def _worker_exit(self) -> str:
+        for proc, log in self._workers:
+            if proc.returncode:
+                lines = log.read_text(encoding="utf-8", errors="replace").strip().splitlines()
+                return f"a worker stopped (exit code {proc.returncode}): {lines[-1] if lines else '?'}"
+        return "no worker drew it"
+
+    def abort(self) -> None:
+        for proc, _log in self._workers:
+            proc.kill()
+            proc.wait()
+        self._tmp.cleanup()
+
+
+def export_all(tasks: list[tuple], font_dir: Path, workers: int | None = None) -> None:
+    """Draw the figures ``(spec, rows, stem, key)`` at once: in this process when there are
+    few (or one core), else by :class:`Drawing`'s workers."""
     workers = min(workers or os.cpu_count() or 1, len(tasks))
     if workers < 2 or len(tasks) < PARALLEL_FROM:
         _export_many(tasks, str(font_dir))
         return
-    shares = [tasks[i::workers] for i in range(workers)]
-    with tempfile.TemporaryDirectory(prefix="monitor-figures-") as tmp:
-        children = []
-        for n, share in enumerate(shares[1:], start=1):
-            job = Path(tmp) / f"share-{n}.json"
-            job.write_text(json.dumps({"font_dir": str(font_dir), "tasks": share}), encoding="utf-8")
-            children.append(
-                subprocess.Popen(
-                    [sys.executable, "-m", "report.figure_export", str(job)],
-                    stdout=subprocess.DEVNULL,
-                    stderr=subprocess.PIPE,
-                )
-            )
+    with Drawing(font_dir, workers) as drawing:
+        for spec, rows, stem, _key in tasks:
+            drawing.submit(spec, rows, stem)
+        drawing.finish()
+
+
+def _serve(font_dir: str, folder: str) -> None:
+    """A worker: draw every figure named on stdin that no other worker has claimed."""
+    register_fonts(Path(font_dir))
+    vlc.vegalite_to_svg(_WARM_UP, format_locale=vlc.get_format_locale(EXPORT_LOCALE))
+    base = Path(folder)
+    for line in sys.stdin:
+        n = line.strip()
+        mine = base / f"{n}.json.{os.getpid()}"
         try:
-            _export_many(shares[0], str(font_dir))
-        finally:
-            errors = []
-            for child in children:
-                _, err = child.communicate()
-                if child.returncode != 0:
-                    errors.append(err.decode("utf-8", "replace").strip().splitlines()[-1:] or ["?"])
-        if errors:
-            raise MonitorError(
-                "drawing the figures failed in a worker process: " + "; ".join(e[0] for e in errors)
-            )
-
-
-def _main(job: str) -> None:
-    data = json.loads(Path(job).read_text(encoding="utf-8"))
-    _export_many([tuple(t) for t in data["tasks"]], data["font_dir"])
+            os.rename(base / f"{n}.json", mine)
+        except FileNotFoundError:
+            continue  # another worker has it
+        job = json.loads(mine.read_text(encoding="utf-8"))
+        try:
+            export(job["spec"], job["rows"], Path(job["stem"]))
+        except Exception as exc:  # reported per figure by Drawing.finish
+            first = (str(exc).strip().splitlines() or [""])[0]  # not vl-convert's JavaScript stack
+            (base / f"{n}.error").write_text(f"{type(exc).__name__}: {first}", encoding="utf-8")
+            continue
+        (base / f"{n}.done").write_text("", encoding="utf-8")
 
 
 if __name__ == "__main__":
-    _main(sys.argv[1])
+    if sys.argv[1:2] == ["--serve"]:
+        _serve(sys.argv[2], sys.argv[3])
+    else:
+        raise SystemExit("usage: python -m report.figure_export --serve <font dir> <folder>")

@@ -8,18 +8,23 @@ figure as text ("Bron: ..."), in every format.
 
 from __future__ import annotations
 
+import functools
+import json
 from dataclasses import dataclass
 from pathlib import Path
 
 import altair as alt
+from altair.utils.schemapi import debug_mode
 import vl_convert as vlc
 
 from report import numbers
+from report.errors import MonitorError
 from report.facts import SeriesFacts
 from report.figure_export import (  # noqa: F401 - the figure's public names, drawn there
     EXPORT_LOCALE,
     EXPORT_SUFFIXES,
     PNG_SCALE,
+    Drawing,
     export,
     export_all,
     figure_csv,
@@ -145,12 +150,44 @@ def _rows(registry: Registry, series: list[SeriesFacts]) -> list[dict]:
     return rows
 
 
+def _unvalidated(make):
+    """Altair checks every object it makes against the Vega-Lite schema as it is made (its
+    "debug mode"): more than half the time of a spec. Skipped, as in :func:`spec_of`;
+    tests/test_figures.py validates the finished specs instead."""
+
+    @functools.wraps(make)
+    def wrapper(*args, **kwargs):
+        with debug_mode(False):
+            return make(*args, **kwargs)
+
+    return wrapper
+
+
+@dataclass(frozen=True)
+class ChartWithRows:
+    """An Altair chart whose data stand apart until the spec is written (:func:`spec_of`).
+
+    Altair deep-copies a chart, data included, at every step (``encode``, ``resolve_scale``,
+    ``configure``), and converts the data row by row in ``to_dict``: with the rows in the chart
+    that was two thirds of the time spent on a spec. The chart holds a named placeholder
+    (``ROWS``) instead, replaced by the rows in the finished spec, where they stand exactly
+    as Altair would have written them."""
+
+    chart: alt.TopLevelMixin
+    rows: list[dict]
+
+
+ROWS = alt.Data(name="monitor-rows")
+_INDEPENDENT_Y = alt.Resolve(scale=alt.ScaleResolveMap(y="independent"))  # each panel its own scale
+
+
+@_unvalidated
 def build_chart(
     registry: Registry,
     indicator: Indicator,
     measure: Measure,
     series: list[SeriesFacts],
-) -> alt.TopLevelMixin:
+) -> ChartWithRows:
     unit = registry.unit_by_id[measure.unit]
     fmt = ",." + str(unit.decimals) + "f"
     data = _rows(registry, series)
@@ -219,7 +256,7 @@ def build_chart(
             .encode(x="jaar:Q", y=alt.value(0), text="label:N")
         )
         layers += [rule, label]
-    layer = alt.layer(*layers).properties(width=width, height=130 if many else 220)
+    height = 130 if many else 220
     provisional = any(p.provisional for s in series for p in s.points)
     key = ["Open ruit: voorlopig cijfer."] if provisional else []
     if any(s.missing_years for s in series):
@@ -227,17 +264,23 @@ def build_chart(
     # The source line is not drawn into the image: it stands under the figure as text
     # ("Bron: ..."), once, where screen readers and search find it.
     title = _key_title(" ".join(key)) if key else alt.Undefined
+    # Each chart in one constructor call: every further step (.properties, .resolve_scale,
+    # .configure) would make Altair copy all layers again.
     if many:
         chart = alt.FacetChart(
-            data=alt.Data(values=data),
-            spec=layer,
+            data=ROWS,
+            spec=alt.LayerChart(layer=layers, width=width, height=height),
             facet=alt.Facet("markt:N", title=None, sort=markets),
             columns=3,
             title=title,
-        ).resolve_scale(y="independent")
+            resolve=_INDEPENDENT_Y,
+            config=alt.Config(**_config()),
+        )
     else:
-        chart = layer.properties(data=alt.Data(values=data), title=title)
-    return chart.configure(**_config())
+        chart = alt.LayerChart(
+            layer=layers, width=width, height=height, data=ROWS, title=title, config=alt.Config(**_config())
+        )
+    return ChartWithRows(chart, data)
 
 
 def _key_title(text: str) -> alt.TitleParams:
@@ -313,10 +356,15 @@ def lower_first(text: str) -> str:
     return text[:1].lower() + text[1:]
 
 
-def spec_of(chart: alt.TopLevelMixin) -> dict:
+def spec_of(chart: ChartWithRows) -> dict:
     """The Vega-Lite spec. Altair's schema validation is skipped: it costs more than drawing
     (about 0.2 s a chart); tests/test_figures.py validates the specs instead."""
-    return chart.to_dict(validate=False)
+    spec = chart.chart.to_dict(validate=False)
+    if spec.get("data") != ROWS.to_dict():
+        raise MonitorError("figure spec: the data placeholder is missing (report/figures.py)")
+    # Plain JSON values, as Altair writes inline data (a copy: the caller's rows stay theirs).
+    spec["data"] = {"values": json.loads(json.dumps(chart.rows))}
+    return spec
 
 
 def fonts_hash(font_dir: Path) -> str:
@@ -342,7 +390,8 @@ def panel_title(registry: Registry, s: SeriesFacts, with_market: bool = False) -
     return f"{ind.number}. {measure_words(registry, ind.measure(s.measure))}{market}"
 
 
-def samenhang_chart(registry: Registry, series: list[SeriesFacts]) -> alt.TopLevelMixin:
+@_unvalidated
+def samenhang_chart(registry: Registry, series: list[SeriesFacts]) -> ChartWithRows:
     """Per drug market: every national series of that market as a small panel, side by side."""
     rows = []
     several = len({s.market for s in series}) > 1
@@ -388,8 +437,8 @@ def samenhang_chart(registry: Registry, series: list[SeriesFacts]) -> alt.TopLev
         .transform_filter("datum.waarde != null")
     )
     chart = alt.FacetChart(
-        data=alt.Data(values=rows),
-        spec=alt.layer(line, points, headroom(base, y)).properties(width=170, height=95),
+        data=ROWS,
+        spec=alt.LayerChart(layer=[line, points, headroom(base, y)], width=170, height=95),
         facet=alt.Facet(
             "paneel:N",
             title=None,
@@ -398,8 +447,10 @@ def samenhang_chart(registry: Registry, series: list[SeriesFacts]) -> alt.TopLev
         ),
         columns=3,
         title=_key_title("Open ruit: voorlopig cijfer. Elk paneel heeft een eigen schaal."),
-    ).resolve_scale(y="independent")
-    return chart.configure(**_config())
+        resolve=_INDEPENDENT_Y,
+        config=alt.Config(**_config()),
+    )
+    return ChartWithRows(chart, rows)
 
 
 def samenhang_rows(series: list[SeriesFacts], registry: Registry) -> list[dict]:

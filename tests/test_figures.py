@@ -197,8 +197,24 @@ def test_a_worker_that_fails_is_an_error_naming_it(tmp_path):
 
     good = {"mark": "point", "data": {"values": [{"x": 1}]}, "encoding": {"x": {"field": "x"}}}
     bad = {"mark": "no-such-mark", "data": {"values": []}}
-    # this process draws the even tasks, the worker the odd ones: only the worker fails
+    # the odd figures cannot be drawn: the error names each of them, the others are drawn
     tasks = [(good if i % 2 == 0 else bad, [], str(tmp_path / f"f{i}"), "") for i in range(fe.PARALLEL_FROM)]
-    with pytest.raises(MonitorError, match="worker process"):
+    with pytest.raises(MonitorError, match="worker process") as err:
         fe.export_all(tasks, ROOT / "fonts", workers=2)
-    assert (tmp_path / "f0.svg").is_file(), "this process's share was drawn before the error was raised"
+    named = {line.split(":")[0].strip(" -") for line in str(err.value).splitlines()[1:]}
+    assert named == {f"f{i}" for i in range(1, fe.PARALLEL_FROM, 2)}
+    assert all((tmp_path / f"f{i}.svg").is_file() for i in range(0, fe.PARALLEL_FROM, 2))
+    assert not any(tmp_path.glob("f1.*")), "nothing is written for a figure that failed"
+
+
+def test_a_worker_that_dies_is_an_error_naming_its_figures(tmp_path, monkeypatch):
+    from report import figure_export as fe
+    from report.errors import MonitorError
+
+    good = {"mark": "point", "data": {"values": [{"x": 1}]}, "encoding": {"x": {"field": "x"}}}
+    # a worker that exits at once, as a killed or crashed one would
+    monkeypatch.setattr(fe.sys, "executable", "/bin/false")
+    with pytest.raises(MonitorError, match=r"f0: a worker stopped \(exit code 1\)"):
+        with fe.Drawing(ROOT / "fonts", workers=1) as drawing:
+            drawing.submit(good, [], str(tmp_path / "f0"))
+            drawing.finish()
