@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import altair as alt
-from altair.utils.schemapi import debug_mode
 import vl_convert as vlc
+from altair.utils.schemapi import debug_mode
 
 from report import numbers
 from report.errors import MonitorError
