@@ -125,7 +125,6 @@ def _render_embedded(book, fmts: tuple[str, ...], tmp: Path, draft: dict | None)
     so on two cores the three formats take little longer than the slowest one."""
     from concurrent.futures import ThreadPoolExecutor
 
-    _open_data(book, tmp)  # before the site, which links to it and carries a copy
     work = tmp / "work"
     work.mkdir()
     markdown_path = work / "book.md"
@@ -140,15 +139,20 @@ def _render_embedded(book, fmts: tuple[str, ...], tmp: Path, draft: dict | None)
         if entry is not None:
             staged[fmt] = format_cache.restore(entry, fmt, tmp / "cached")
     todo = [fmt for fmt in fmts if fmt not in staged]
-    if todo:
-        from report.render.pandoc import read_book_once
+    with ThreadPoolExecutor(max_workers=len(todo) + 1) as pool:
+        # The open data (writing the XLSX is Python's work) while Pandoc reads and writes; the
+        # site waits for them: it links to them and carries a copy.
+        open_data = pool.submit(_open_data, book, tmp)
+        if todo:
+            from report.render.pandoc import read_book_once
 
-        markdown_path = read_book_once(book, markdown_path)  # read once, written by each format
-        with ThreadPoolExecutor(max_workers=len(todo)) as pool:
-            futures = {fmt: pool.submit(jobs[fmt], book, markdown_path, tmp, draft) for fmt in todo}
+            markdown_path = read_book_once(book, markdown_path)  # read once, written by each format
+            futures = {fmt: pool.submit(jobs[fmt], book, markdown_path, tmp, draft, open_data) for fmt in todo}
             # .result() re-raises a format's error; the pool waits for the others before cleaning up.
             for fmt in todo:
                 staged[fmt] = futures[fmt].result()
+        open_data.result()
+    if todo:
         for fmt in todo:
             format_cache.store(cache, fmt, keys[fmt], staged[fmt])
         cache.prune()
@@ -164,7 +168,7 @@ def _open_data(book, tmp: Path) -> Path:
     return cached_open_data(book, tmp / "gegevens", lambda out: write_open_data(book, out).folder)
 
 
-def _embedded_pdf(book, markdown_path: Path, tmp: Path, draft: dict | None) -> Path:
+def _embedded_pdf(book, markdown_path: Path, tmp: Path, draft: dict | None, _open_data=None) -> Path:
     from report.render.pdf import render_pdf
 
     out = tmp / "pdf"
@@ -172,7 +176,7 @@ def _embedded_pdf(book, markdown_path: Path, tmp: Path, draft: dict | None) -> P
     return render_pdf(book, markdown_path, out, draft)
 
 
-def _embedded_docx(book, markdown_path: Path, tmp: Path, draft: dict | None) -> Path:
+def _embedded_docx(book, markdown_path: Path, tmp: Path, draft: dict | None, _open_data=None) -> Path:
     from report.render.docx import postprocess_docx
     from report.render.pandoc import run_pandoc
 
@@ -212,10 +216,12 @@ def _embedded_docx(book, markdown_path: Path, tmp: Path, draft: dict | None) -> 
     return docx_path
 
 
-def _embedded_html(book, markdown_path: Path, tmp: Path, draft: dict | None) -> Path:
+def _embedded_html(book, markdown_path: Path, tmp: Path, draft: dict | None, open_data=None) -> Path:
     from report.render.html import build_html_site
     from report.render.pandoc import pandoc_path
 
+    if open_data is not None:
+        open_data.result()  # the site's Gegevens page lists them
     site = tmp / "html"
     site.mkdir()
     index = build_html_site(markdown_path, site, book, pandoc_path(), open_data=tmp / "gegevens")

@@ -66,6 +66,12 @@ FONT_UNICODES = (
     + list(range(0x2000, 0x2070))
     + [0x20AC, 0x2122, 0x2190, 0x2191, 0x2192, 0x2193, 0x2212, 0x25B8, 0x25BE]
 )
+# How the subsets are made (with FONT_UNICODES): part of what a shipped subset was made from
+# (report/render/prebuilt.py), so a change here is never served a subset made the old way.
+SUBSET_OPTIONS = {"flavor": "woff", "layout_features": ["*"], "name_IDs": ["*"], "notdef_outline": True}
+SUBSET_RECIPE = hashlib.sha256(
+    json.dumps([FONT_UNICODES, SUBSET_OPTIONS, "recalcTimestamp=False", "reorderTables=False"]).encode()
+).hexdigest()[:16]
 DATA_DIR = "gegevens"  # the open data in the site
 SEARCH_INDEX = "zoekindex.js"
 DATA_PAGE_ID = "gegevens"
@@ -913,10 +919,14 @@ def _write_assets(out_dir: Path, book: Any) -> None:
     (assets / "fonts").mkdir(parents=True, exist_ok=True)
     shutil.copyfile(ASSETS_DIR / "monitor.css", assets / "monitor.css")
     (assets / "monitor.js").write_text(monitor_js(), encoding="utf-8", newline="\n")
+    from report.render import prebuilt
     from report.render.format_cache import cached_vega_bundle
 
     root = getattr(book, "root", None)
-    bundle = cached_vega_bundle(Path(root), vega_bundle) if root else vega_bundle()
+    if root and prebuilt.vega_bundle_source() is None:  # not shipped for this vl-convert: made once
+        bundle = cached_vega_bundle(Path(root), vega_bundle)
+    else:
+        bundle = vega_bundle()
     (assets / "vega-bundle.js").write_text(bundle, encoding="utf-8", newline="\n")
     fonts = _font_dir(book)
     for name in FONT_FILES:
@@ -929,7 +939,9 @@ def _write_assets(out_dir: Path, book: Any) -> None:
             def make(source: Path = source) -> bytes:
                 return _font_subset(str(source), source.stat().st_mtime)
 
-            woff = cached_font_subset(Path(root), source, make) if root else make()
+            woff = prebuilt.font_subset(source, SUBSET_RECIPE)
+            if woff is None:
+                woff = cached_font_subset(Path(root), source, make) if root else make()
             (assets / "fonts" / f"{source.stem}.woff").write_bytes(woff)
         else:
             shutil.copyfile(source, assets / "fonts" / name)
@@ -942,10 +954,8 @@ def _font_subset(path: str, _mtime: float) -> bytes:
     from fontTools.ttLib import TTFont
 
     options = subset.Options()
-    options.flavor = "woff"
-    options.layout_features = ["*"]
-    options.name_IDs = ["*"]
-    options.notdef_outline = True
+    for name, value in SUBSET_OPTIONS.items():
+        setattr(options, name, value)
     font = TTFont(path, recalcTimestamp=False)
     subsetter = subset.Subsetter(options)
     subsetter.populate(unicodes=FONT_UNICODES)
@@ -977,7 +987,9 @@ def vega_bundle() -> str:
     """
     import vl_convert as vlc
 
-    source = vlc.javascript_bundle()
+    from report.render.prebuilt import vega_bundle_source
+
+    source = vega_bundle_source() or vlc.javascript_bundle()
     header = (
         f"/* vega {vlc.get_vega_version()}, vega-lite (latest of vl-convert "
         f"{getattr(vlc, '__version__', '')}), vega-embed {vlc.get_vega_embed_version()}: "
