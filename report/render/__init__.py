@@ -147,7 +147,9 @@ def _render_embedded(book, fmts: tuple[str, ...], tmp: Path, draft: dict | None)
             from report.render.pandoc import read_book_once
 
             markdown_path = read_book_once(book, markdown_path)  # read once, written by each format
-            futures = {fmt: pool.submit(jobs[fmt], book, markdown_path, tmp, draft, open_data) for fmt in todo}
+            futures = {
+                fmt: pool.submit(jobs[fmt], book, markdown_path, tmp, draft, open_data) for fmt in todo
+            }
             # .result() re-raises a format's error; the pool waits for the others before cleaning up.
             for fmt in todo:
                 staged[fmt] = futures[fmt].result()

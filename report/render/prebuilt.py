@@ -54,7 +54,11 @@ def vega_wanted() -> dict:
 
 
 def font_wanted(source: Path, recipe: str) -> dict:
-    return {"font-sha256": _sha256(Path(source).read_bytes()), "fonttools": version("fonttools"), "recipe": recipe}
+    return {
+        "font-sha256": _sha256(Path(source).read_bytes()),
+        "fonttools": version("fonttools"),
+        "recipe": recipe,
+    }
 
 
 def vega_bundle_source() -> str | None:
@@ -73,11 +77,18 @@ def write_prebuilt(bundle_source: str, subsets: dict[Path, bytes], recipe: str) 
     PREBUILT_DIR.mkdir(parents=True, exist_ok=True)
     data = bundle_source.encode("utf-8")
     (PREBUILT_DIR / VEGA_FILE).write_bytes(data)
-    manifest: dict = {"vega-bundle": {**vega_wanted(), "file": VEGA_FILE, "sha256": _sha256(data)}, "fonts": {}}
+    manifest: dict = {
+        "vega-bundle": {**vega_wanted(), "file": VEGA_FILE, "sha256": _sha256(data)},
+        "fonts": {},
+    }
     for source, woff in sorted(subsets.items()):
         name = f"{source.stem}.woff"
         (PREBUILT_DIR / name).write_bytes(woff)
-        manifest["fonts"][source.name] = {**font_wanted(source, recipe), "file": name, "sha256": _sha256(woff)}
+        manifest["fonts"][source.name] = {
+            **font_wanted(source, recipe),
+            "file": name,
+            "sha256": _sha256(woff),
+        }
     MANIFEST.write_text(json.dumps(manifest, indent=1, sort_keys=True) + "\n", encoding="utf-8")
     return MANIFEST
 
