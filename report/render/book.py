@@ -188,6 +188,8 @@ class Book:
     # (metadata block, Pandoc AST of the body) from the numbering pass, for read_book_once; None
     # when the numbering came from the cache. Not part of what the book is (repr, ==, cache keys).
     body_ast: Any = dataclasses.field(default=None, repr=False, compare=False)
+    # (metadata block, the body's parts as report.render.chapter_ast reads them), ditto.
+    body_parts: Any = dataclasses.field(default=None, repr=False, compare=False)
 
     def take_body_ast(self, text: str) -> tuple[str, dict] | None:
         """The numbering pass's AST when ``text`` is this book's markdown, once (the caller
@@ -1261,7 +1263,9 @@ def load_book(
     body_ast: list[dict] = []
 
     def numbering_of_body() -> _Numbering:
-        ast = read_markdown_json(body, pandoc_path)
+        from report.render.chapter_ast import read_body
+
+        ast = read_body(parts, pandoc_path, root)  # only chapters not read before
         body_ast[:] = [ast]
         numbering = _number(ast, kinds, root, problems, chapter_texts)
         references[:] = _check_references(ast, numbering.labels, chapter_texts, problems)
@@ -1357,6 +1361,7 @@ def load_book(
         else None,
         anchors=anchor_expander.anchors if anchor_expander else None,
         body_ast=(front_block, body_ast[0]) if body_ast and problems is None else None,
+        body_parts=(front_block, parts),
     )
 
 

@@ -58,8 +58,12 @@ def _em(text: str) -> float:
 
 
 def text_width_twips(text: str, size_pt: float, bold: bool = False) -> int:
+    return _twips(_em(text), size_pt, bold)
+
+
+def _twips(em: float, size_pt: float, bold: bool) -> int:
     # bold Verdana is about 15 % wider; 5 % spare for the font a reader may have instead (DejaVu)
-    return int(_em(text) * size_pt * 20 * (1.15 if bold else 1.0) * 1.05) + 1
+    return int(em * size_pt * 20 * (1.15 if bold else 1.0) * 1.05) + 1
 
 
 def complete_fields(doc: Any, text_width: int, table_pt: float) -> None:
@@ -74,8 +78,11 @@ def complete_fields(doc: Any, text_width: int, table_pt: float) -> None:
 # --- tables --------------------------------------------------------------------------------
 
 
+_W_T, _W_P = qn("w:t"), qn("w:p")
+
+
 def _cell_text(tc: Any) -> list[str]:
-    return ["".join(p.xpath(".//w:t/text()")) for p in tc.iter(qn("w:p"))]
+    return ["".join(t.text or "" for t in p.iter(_W_T)) for p in tc.iter(_W_P)]
 
 
 def _span(tc: Any) -> int:
@@ -84,7 +91,7 @@ def _span(tc: Any) -> int:
 
 
 def size_table(tbl: Any, text_width: int, size_pt: float) -> None:
-    if tbl.xpath(".//w:tbl") or tbl.xpath(".//w:drawing"):
+    if next(tbl.iterdescendants(qn("w:tbl"), qn("w:drawing")), None) is not None:
         return  # nested or layout tables are left alone
     grid = tbl.find(qn("w:tblGrid"))
     if grid is None:
@@ -97,23 +104,29 @@ def size_table(tbl: Any, text_width: int, size_pt: float) -> None:
     header_rows = [r for r in rows if r.find(f"{qn('w:trPr')}/{qn('w:tblHeader')}") is not None] or rows[:1]
     margin = 85  # left and right cell margin of the table style
 
+    # Each cell line once, as (column, bold, em of its longest word, em of the line): widths at
+    # any size follow from these (the widest word in em is the widest in twips too).
+    lines = []
+    for r in rows:
+        bold = r in header_rows
+        col = 0
+        for tc in r.findall(qn("w:tc")):
+            span = _span(tc)
+            if span == 1 and col < n:
+                for line in _cell_text(tc):
+                    # a line may break after a slash or hyphen ("Straatprijzen/consumentenprijzen")
+                    words = re.findall(r"[^\s/\-\u200b]+[/\-]?", line)
+                    lines.append((col, bold, max(map(_em, words)) if words else None, _em(line)))
+            col += span
+
     def measure(pt: float) -> tuple[list[int], list[int]]:
         pad = 2 * margin + 20  # cell margins and a little air
         word = [0] * n
         need = [0] * n
-        for r in rows:
-            bold = r in header_rows
-            col = 0
-            for tc in r.findall(qn("w:tc")):
-                span = _span(tc)
-                if span == 1 and col < n:
-                    for line in _cell_text(tc):
-                        # a line may break after a slash or hyphen ("Straatprijzen/consumentenprijzen")
-                        words = re.findall(r"[^\s/\-\u200b]+[/\-]?", line)
-                        longest = max((text_width_twips(w, pt, bold) for w in words), default=0)
-                        word[col] = max(word[col], longest)
-                        need[col] = max(need[col], text_width_twips(line, pt, bold))
-                col += span
+        for col, bold, longest, whole in lines:
+            if longest is not None:
+                word[col] = max(word[col], _twips(longest, pt, bold))
+            need[col] = max(need[col], _twips(whole, pt, bold))
         low = [w + pad for w in word]
         # a long cell wraps at about 40 characters rather than taking the page
         high = [max(lo, min(nd, int(40 * 0.6 * pt * 20)) + pad) for lo, nd in zip(low, need, strict=True)]

@@ -95,7 +95,8 @@ def format_key(book: Book, fmt: str, draft: dict | None, engine: str = "embedded
         for f in dataclasses.fields(book)
         # references: derived from the markdown (in the key) and only filled when the numbering
         # was read afresh, so a book from the numbering cache would otherwise never match
-        if f.name not in ("chapters", "labels", "figures", "markdown", "root", "references", "body_ast")
+        if f.name
+        not in ("chapters", "labels", "figures", "markdown", "root", "references", "body_ast", "body_parts")
     }
     return digest(
         "format",

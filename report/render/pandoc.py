@@ -102,6 +102,11 @@ def read_book_once(book: Book, markdown_path: Path) -> Path:
     out = markdown_path.with_suffix(".json")
     text = markdown_path.read_text(encoding="utf-8")
     parsed = book.take_body_ast(text)
+    if parsed is None and text == book.markdown and book.body_parts is not None:
+        from report.render.chapter_ast import read_body
+
+        front, parts = book.body_parts  # numbered from the cache: the chapters' ASTs are there too
+        parsed = front, read_body(parts, pandoc_path(), book.root)
     if parsed is not None:
         front, ast = parsed
         doc = {**read_markdown_json(front, pandoc_path(), "the book's metadata"), "blocks": ast["blocks"]}
