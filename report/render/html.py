@@ -101,6 +101,7 @@ def build_html_site(
     the site gets a copy and a page "Gegevens" that links to it.
     """
     markdown_path = Path(markdown_path)
+    extra_inputs: list[Path] = []
     out_dir = Path(out_dir)
     _prepare_out_dir(out_dir)
 
@@ -118,16 +119,16 @@ def build_html_site(
         if open_data is not None:
             page = _data_page(book, Path(open_data))
             if markdown_path.suffix == ".json":
-                # The book as read once (report.render.format_cache): add the page's blocks to
-                # Pandoc's JSON, never its markdown to the JSON text.
-                markdown_path = _with_page_json(markdown_path, page, tmp / "book-site.json", pandoc_path)
+                # The book as read once (report.render.pandoc.read_book_once): the page as a second
+                # JSON document, which Pandoc appends (never its markdown to the JSON text).
+                extra_inputs.append(_page_json(page, tmp / "gegevens.json", pandoc_path))
             else:
                 source = markdown_path.read_text(encoding="utf-8")
                 markdown_path = tmp / "book-site.md"
                 markdown_path.write_text(source.rstrip("\n") + "\n\n" + page, "utf-8")
             shutil.copytree(open_data, out_dir / DATA_DIR)
         chunk_dir = tmp / "site"
-        _run_pandoc(markdown_path, chunk_dir, figures_json, book, pandoc_path)
+        _run_pandoc(markdown_path, chunk_dir, figures_json, book, pandoc_path, extra_inputs)
         sitemap = json.loads((chunk_dir / "sitemap.json").read_text(encoding="utf-8"))
         toc = _Toc(sitemap, _chapter_kinds(book))
         demo = _demo_notice(book)
@@ -164,24 +165,29 @@ def _base_args(book: Any, source: Path | None = None) -> tuple[list[str], dict[s
     return ["-f", "markdown", "-t", "chunkedhtml"], None, None
 
 
-def _with_page_json(book_json: Path, page: str, out: Path, pandoc_path: str) -> Path:
-    """``book_json`` (Pandoc's JSON of the book) with the markdown ``page`` appended as blocks."""
+def _page_json(page: str, out: Path, pandoc_path: str) -> Path:
+    """The markdown ``page`` as Pandoc's JSON, to follow the book's JSON as a second input."""
     from report.render.book import read_markdown_json
 
-    blocks = read_markdown_json(page, pandoc_path, "the Gegevens page")["blocks"]
-    doc = json.loads(book_json.read_text(encoding="utf-8"))
-    doc["blocks"].extend(blocks)
+    doc = read_markdown_json(page, pandoc_path, "the Gegevens page")
+    doc["meta"] = {}  # the book's metadata stays the book's
     out.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
     return out
 
 
 def _run_pandoc(
-    markdown_path: Path, chunk_dir: Path, figures_json: Path, book: Any, pandoc_path: str
+    markdown_path: Path,
+    chunk_dir: Path,
+    figures_json: Path,
+    book: Any,
+    pandoc_path: str,
+    extra_inputs: list[Path] = (),
 ) -> None:
     args, env, cwd = _base_args(book, markdown_path)
     cmd = [
         pandoc_path,
         str(markdown_path),
+        *map(str, extra_inputs),
         *args,
         "--lua-filter",
         str(SITE_FILTER),
