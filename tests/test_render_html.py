@@ -224,3 +224,32 @@ def test_quality_rating_has_a_marker_and_the_word(site: Path):
     page = (site / "sec-overzicht.html").read_text(encoding="utf-8")
     assert '<span class="kwaliteit-stip kwaliteit-geel" aria-hidden="true"></span>geel' in page
     assert '<span class="kwaliteit-stip kwaliteit-oranje" aria-hidden="true"></span>oranje' in page
+
+
+def test_search_index_from_cached_pages_is_the_one_read_afresh(site: Path, tmp_path: Path):
+    """The index reads each page's sections from the cache when that page is unchanged."""
+    from report.render import html
+    from report.render.format_cache import cached_page_sections
+
+    finished = {p.name: p.read_text(encoding="utf-8") for p in pages(site)}
+    fresh = html.search_index_js(finished)
+    assert fresh == (site / "assets" / html.SEARCH_INDEX).read_text(encoding="utf-8")
+    read = []
+
+    def counting(page: str):
+        read.append(page)
+        return html.page_sections(page)
+
+    def cached(page: str):
+        return cached_page_sections(tmp_path, page, counting)
+
+    assert html.search_index_js(finished, cached) == fresh
+    assert len(read) == len(finished)
+    edited = dict(finished)
+    name = sorted(edited)[-1]
+    edited[name] = edited[name].replace(
+        "</main>", "<section id='nieuw'><h2>Nieuw</h2><p>woord</p></section></main>"
+    )
+    again = html.search_index_js(edited, cached)
+    assert len(read) == len(finished) + 1, "only the edited page is read again"
+    assert again == html.search_index_js(edited) and '"nieuw"' in again

@@ -253,7 +253,26 @@ def cached_font_subset(root: Path, source: Path, make) -> bytes:
     return data
 
 
+# -- the site's search index ------------------------------------------------------------------
+
+
+def cached_page_sections(root: Path, page: str, make) -> list[list[str]]:
+    """The sections of one finished page for the search index (html.page_sections): reading the
+    HTML is most of the index's work, and after an edit all pages but one are as before."""
+    import json
+
+    cache = Cache.of_project(root)
+    key = digest("page-sections", page, code_version("render/html.py"))
+    entry = cache.get("page-sections", key)
+    if entry is not None:
+        return json.loads(entry.file("sections.json").read_text(encoding="utf-8"))
+    sections = make(page)
+    cache.put("page-sections", key, {"sections.json": json.dumps(sections, ensure_ascii=False)})
+    return sections
+
+
 __all__ = [
+    "cached_page_sections",
     "format_key",
     "restore",
     "store",

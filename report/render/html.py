@@ -142,7 +142,15 @@ def build_html_site(
 
     _copy_files(copies, out_dir)
     _write_assets(out_dir, book)
-    (out_dir / ASSET_DIR / SEARCH_INDEX).write_text(search_index_js(finished), encoding="utf-8", newline="\n")
+    sections_of = None
+    if getattr(book, "root", None):
+        from report.render.format_cache import cached_page_sections
+
+        def sections_of(page: str) -> list[list[str]]:
+            return cached_page_sections(Path(book.root), page, page_sections)
+
+    index = search_index_js(finished, sections_of)
+    (out_dir / ASSET_DIR / SEARCH_INDEX).write_text(index, encoding="utf-8", newline="\n")
     (out_dir / _SITE_MARKER).write_text("HTML-site van de Monitor drugscriminaliteit\n", encoding="utf-8")
     return out_dir / "index.html"
 
@@ -860,18 +868,28 @@ class _SectionText(HTMLParser):
         self.sections[sid][part].append(data)
 
 
-def search_index(pages: dict[str, str]) -> dict:
-    """Sections of the finished pages as an inverted index: ``terms`` word → [doc, weight, ...]."""
+def page_sections(page: str) -> list[list[str]]:
+    """[id, title, text] of each section of a finished page, in order."""
+    parser = _SectionText()
+    parser.feed(page)
+    out = []
+    for sid in parser.order:
+        sec = parser.sections[sid]
+        out.append([sid, " ".join("".join(sec["title"]).split()), " ".join("".join(sec["text"]).split())])
+    return out
+
+
+def search_index(pages: dict[str, str], sections_of=None) -> dict:
+    """Sections of the finished pages as an inverted index: ``terms`` word → [doc, weight, ...].
+
+    ``sections_of(page)``: :func:`page_sections`, or a cached equivalent (reading a page's
+    HTML is most of the work, and an edit changes one page)."""
+    sections_of = sections_of or page_sections
     docs: list[dict] = []
     postings: dict[str, dict[int, int]] = {}
     for name in sorted(pages):
-        parser = _SectionText()
-        parser.feed(pages[name])
         page_title = ""
-        for n, sid in enumerate(parser.order):
-            sec = parser.sections[sid]
-            title = " ".join("".join(sec["title"]).split())
-            body = " ".join("".join(sec["text"]).split())
+        for n, (sid, title, body) in enumerate(sections_of(pages[name])):
             if not title and not body:
                 continue
             if n == 0:
@@ -894,9 +912,10 @@ def search_index(pages: dict[str, str]) -> dict:
     return {"docs": docs, "terms": terms}
 
 
-def search_index_js(pages: dict[str, str]) -> str:
+def search_index_js(pages: dict[str, str], sections_of=None) -> str:
     """``assets/zoekindex.js``: the index as a script (file:// pages cannot fetch a JSON file)."""
-    data = json.dumps(search_index(pages), ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    index = search_index(pages, sections_of)
+    data = json.dumps(index, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
     return f"window.MONITOR_SEARCH = {data};\n"
 
 
