@@ -132,7 +132,8 @@ def _render_embedded(book, fmts: tuple[str, ...], tmp: Path, draft: dict | None)
     jobs = {"pdf": _embedded_pdf, "docx": _embedded_docx, "html": _embedded_html}
     # A format whose inputs did not change is copied from the cache (report/render/format_cache.py).
     cache = Cache.of_project(book.root)
-    keys = {fmt: format_cache.format_key(book, fmt, draft) for fmt in fmts}
+    referenced = format_cache.referenced_hash(book)
+    keys = {fmt: format_cache.format_key(book, fmt, draft, referenced=referenced) for fmt in fmts}
     staged: dict[str, Path] = {}
     for fmt in fmts:
         entry = cache.get(f"format-{fmt}", keys[fmt])

@@ -88,7 +88,15 @@ def render_code(fmt: str) -> str:
     return files_hash(render_files(fmt), Path(__file__).resolve().parent)
 
 
-def format_key(book: Book, fmt: str, draft: dict | None, engine: str = "embedded") -> str:
+def referenced_hash(book: Book) -> str:
+    """The hash of every file the book names (:func:`referenced_files`): the same for every
+    format, so a render works it out once (``format_key(..., referenced=...)``)."""
+    return files_hash(referenced_files(book), book.root)
+
+
+def format_key(
+    book: Book, fmt: str, draft: dict | None, engine: str = "embedded", referenced: str | None = None
+) -> str:
     fonts = sorted(p for p in (book.root / "fonts").glob("*") if p.is_file()) if fmt in USES_FONTS else []
     metadata = {
         f.name: getattr(book, f.name)
@@ -107,7 +115,7 @@ def format_key(book: Book, fmt: str, draft: dict | None, engine: str = "embedded
         [(c.rel, c.id, c.kind, c.number) for c in book.chapters],
         [(f.id, f.caption, f.alt, str(f.path)) for f in book.figures],
         book.markdown,
-        files_hash(referenced_files(book), book.root),
+        referenced if referenced is not None else referenced_hash(book),
         files_hash(fonts, book.root),
         render_code(fmt),
         code_version("cache.py"),
