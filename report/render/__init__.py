@@ -223,11 +223,17 @@ def _embedded_html(book, markdown_path: Path, tmp: Path, draft: dict | None, ope
     from report.render.html import build_html_site
     from report.render.pandoc import pandoc_path
 
-    if open_data is not None:
-        open_data.result()  # the site's Gegevens page lists them
     site = tmp / "html"
     site.mkdir()
-    index = build_html_site(markdown_path, site, book, pandoc_path(), open_data=tmp / "gegevens")
+    index = build_html_site(
+        markdown_path,
+        site,
+        book,
+        pandoc_path(),
+        open_data=tmp / "gegevens",
+        # the site carries a copy of the open data, which are written meanwhile
+        open_data_ready=open_data.result if open_data is not None else None,
+    )
     if not Path(index).is_file():
         raise MonitorError(f"The HTML site has no index.html ({index})")
     return site

@@ -36,6 +36,7 @@ import re
 import shutil
 import subprocess
 import tempfile
+from collections.abc import Callable
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
@@ -89,7 +90,12 @@ _SITE_MARKER = ".monitor-html-site"  # marks a folder this module may empty befo
 
 
 def build_html_site(
-    markdown_path: Path, out_dir: Path, book: Any, pandoc_path: str, open_data: Path | None = None
+    markdown_path: Path,
+    out_dir: Path,
+    book: Any,
+    pandoc_path: str,
+    open_data: Path | None = None,
+    open_data_ready: Callable[[], object] | None = None,
 ) -> Path:
     """Render the combined markdown to a static site in ``out_dir``; return its ``index.html``.
 
@@ -98,7 +104,8 @@ def build_html_site(
     ``.root`` the shared Pandoc arguments (reader, Lua filters) of :mod:`report.render.pandoc`
     are used, and ``.chapters`` (with ``.id`` and ``.kind``) groups the appendices in the
     table of contents. ``open_data``: a folder written by :func:`report.render.opendata.write_open_data`;
-    the site gets a copy and a page "Gegevens" that links to it.
+    the site gets a copy and a page "Gegevens" that links to it. ``open_data_ready()``: waits
+    until that folder is written (by another thread), so the site is made meanwhile.
     """
     markdown_path = Path(markdown_path)
     extra_inputs: list[Path] = []
@@ -117,7 +124,7 @@ def build_html_site(
         figures_json.write_text(json.dumps(blocks, ensure_ascii=False, sort_keys=True), encoding="utf-8")
 
         if open_data is not None:
-            page = _data_page(book, Path(open_data))
+            page = _data_page(book)
             if markdown_path.suffix == ".json":
                 # The book as read once (report.render.pandoc.read_book_once): the page as a second
                 # JSON document, which Pandoc appends (never its markdown to the JSON text).
@@ -126,9 +133,12 @@ def build_html_site(
                 source = markdown_path.read_text(encoding="utf-8")
                 markdown_path = tmp / "book-site.md"
                 markdown_path.write_text(source.rstrip("\n") + "\n\n" + page, "utf-8")
-            shutil.copytree(open_data, out_dir / DATA_DIR)
         chunk_dir = tmp / "site"
         _run_pandoc(markdown_path, chunk_dir, figures_json, book, pandoc_path, extra_inputs)
+        if open_data is not None:
+            if open_data_ready is not None:
+                open_data_ready()
+            shutil.copytree(open_data, out_dir / DATA_DIR)
         sitemap = json.loads((chunk_dir / "sitemap.json").read_text(encoding="utf-8"))
         toc = _Toc(sitemap, _chapter_kinds(book))
         demo = _demo_notice(book)
@@ -746,12 +756,12 @@ def _md(text: str) -> str:
     return _MD_SPECIAL.sub(r"\\\1", " ".join(str(text).split()))
 
 
-def _data_page(book: Any, folder: Path) -> str:
-    """Markdown of the page "Gegevens": the downloads of the open data, with what they contain."""
-    from report.render.opendata import SYMBOLS, load_tables
+def _data_page(book: Any) -> str:
+    """Markdown of the page "Gegevens": the downloads of the open data, with what they contain
+    (named as report/render/opendata.py names them: the page is made while they are written)."""
+    from report.render.opendata import SYMBOLS, load_tables, xlsx_name
 
     _meta, tables = load_tables(book.root)
-    xlsx = sorted(folder.glob("*.xlsx"))
     lines = [
         f"# Gegevens {{#{DATA_PAGE_ID} .unnumbered}}",
         "",
@@ -762,12 +772,11 @@ def _data_page(book: Any, folder: Path) -> str:
     if getattr(book, "demo_notice", None):
         lines += [f"**{_md(book.demo_notice)}**", ""]
     lines += ["## Downloads", ""]
-    for path in xlsx:
-        lines.append(
-            f"- [Alle tabellen in één werkmap (XLSX)]({DATA_DIR}/{path.name}): met een voorblad, een "
-            "inhoud, een toelichting met de bronnen en kanttekeningen, de verklaring van de symbolen "
-            "en één tabel per werkblad."
-        )
+    lines.append(
+        f"- [Alle tabellen in één werkmap (XLSX)]({DATA_DIR}/{xlsx_name(book)}): met een voorblad, een "
+        "inhoud, een toelichting met de bronnen en kanttekeningen, de verklaring van de symbolen "
+        "en één tabel per werkblad."
+    )
     lines += [
         f"- [Beschrijving van de gegevens (datapackage.json)]({DATA_DIR}/datapackage.json): een "
         "Frictionless Data Package met per CSV-bestand de kolommen, hun type en hun betekenis.",

@@ -158,7 +158,7 @@ def write_open_data(book: Any, out_dir: Path) -> OpenData:
         writer.writerow(t.header)
         writer.writerows(t.rows)
         (out_dir / t.csv_name).write_text(buf.getvalue(), encoding="utf-8", newline="")
-    xlsx = out_dir / f"{book.output_stem}-tabellen.xlsx"
+    xlsx = out_dir / xlsx_name(book)
     _write_xlsx(book, tables, xlsx)
     package = out_dir / DATAPACKAGE
     package.write_text(
@@ -243,6 +243,11 @@ def _datapackage(book: Any, tables: list[OpenTable]) -> dict:
 
 def _sheet_name(i: int) -> str:
     return f"Tabel_{i}"
+
+
+def xlsx_name(book: Any) -> str:
+    """The workbook's file name (the site links to it before it is written)."""
+    return f"{book.output_stem}-tabellen.xlsx"
 
 
 def _write_xlsx(book: Any, tables: list[OpenTable], path: Path) -> None:
