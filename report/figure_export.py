@@ -147,6 +147,9 @@ class Drawing:
 
     def finish(self) -> None:
         """Wait for every figure; raise MonitorError naming each one that was not drawn."""
+        if not self.stems:  # every figure came from the cache: no need to wait for a warm-up
+            self.abort()
+            return
         for proc, _log in self._workers:
             try:
                 proc.stdin.close()  # no more figures: the worker ends after its last one
@@ -178,6 +181,10 @@ class Drawing:
         for proc, _log in self._workers:
             proc.kill()
             proc.wait()
+            try:
+                proc.stdin.close()
+            except OSError:
+                pass
         self._tmp.cleanup()
 
 

@@ -115,3 +115,23 @@ def test_a_damaged_cache_entry_is_read_again(tmp_path):
     for f in (tmp_path / ".monitor-cache").rglob("ast.json"):
         f.write_text('{"blocks": [', encoding="utf-8")
     assert chapter_ast.read_body(parts, pandoc_path(), tmp_path) == first
+
+
+def test_a_changed_reading_script_reads_the_chapters_again(tmp_path, monkeypatch):
+    parts = [part(1, "# Een\n\nTekst."), part(2, "# Twee\n\nTekst.")]
+    reads = []
+    real = chapter_ast._read_parts_alone
+
+    def counting(ps, pd):
+        reads.append(len(ps))
+        return real(ps, pd)
+
+    monkeypatch.setattr(chapter_ast, "_read_parts_alone", counting)
+    first = chapter_ast.read_body(parts, pandoc_path(), tmp_path / "project")
+    chapter_ast.read_body(parts, pandoc_path(), tmp_path / "project")
+    script = tmp_path / "read_chapters.lua"
+    changed = chapter_ast.READ_SCRIPT.read_text(encoding="utf-8") + "\n-- changed\n"
+    script.write_text(changed, encoding="utf-8")
+    monkeypatch.setattr(chapter_ast, "READ_SCRIPT", script)
+    assert chapter_ast.read_body(parts, pandoc_path(), tmp_path / "project") == first
+    assert reads == [2, 2], "cached once, then read again with the changed script"

@@ -218,3 +218,12 @@ def test_a_worker_that_dies_is_an_error_naming_its_figures(tmp_path, monkeypatch
         with fe.Drawing(ROOT / "fonts", workers=1) as drawing:
             drawing.submit(good, [], str(tmp_path / "f0"))
             drawing.finish()
+
+
+def test_a_build_without_new_figures_does_not_wait_for_its_worker(tmp_path):
+    from report import figure_export as fe
+
+    drawing = fe.Drawing(ROOT / "fonts", workers=1)
+    drawing.finish()  # nothing submitted: the worker is stopped, not awaited through its warm-up
+    assert all(proc.returncode is not None for proc, _log in drawing._workers)
+    assert not drawing.folder.exists()

@@ -178,12 +178,12 @@ def read_body(parts: list[str], pandoc: str, root: Path | None) -> dict:
     body = "\n".join(parts)
     if root is None or not all(_reads_alone(p) for p in parts):
         return _read_whole(body, pandoc)
-    from report.cache import Cache, code_version, digest
+    from report.cache import Cache, code_version, digest, file_hash
     from report.render.book import PANDOC_FROM
     from report.render.format_cache import tool_versions
 
     cache = Cache.of_project(root)
-    code = [PANDOC_FROM, tool_versions(), code_version("render/chapter_ast.py")]
+    code = [PANDOC_FROM, tool_versions(), code_version("render/chapter_ast.py"), file_hash(READ_SCRIPT)]
     keys = [digest("chapter-ast", part, code) for part in parts]
     texts: dict[int, str] = {}
     facts: dict[int, dict] = {}
