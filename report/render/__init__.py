@@ -148,16 +148,19 @@ def _render_embedded(book, fmts: tuple[str, ...], tmp: Path, draft: dict | None)
             from report.render.pandoc import read_book_once
 
             markdown_path = read_book_once(book, markdown_path)  # read once, written by each format
-            futures = {
-                fmt: pool.submit(jobs[fmt], book, markdown_path, tmp, draft, open_data) for fmt in todo
-            }
+
+            def render_and_keep(fmt: str) -> Path:
+                out = jobs[fmt](book, markdown_path, tmp, draft, open_data)
+                # into the cache while the other formats are still being made
+                format_cache.store(cache, fmt, keys[fmt], out)
+                return out
+
+            futures = {fmt: pool.submit(render_and_keep, fmt) for fmt in todo}
             # .result() re-raises a format's error; the pool waits for the others before cleaning up.
             for fmt in todo:
                 staged[fmt] = futures[fmt].result()
         open_data.result()
     if todo:
-        for fmt in todo:
-            format_cache.store(cache, fmt, keys[fmt], staged[fmt])
         cache.prune()
     LAST_RENDER.clear()
     LAST_RENDER.update(rendered=todo, cached=[f for f in fmts if f not in todo])
