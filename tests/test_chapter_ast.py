@@ -79,6 +79,8 @@ def part(n: int, text: str) -> str:
         # a div or code fence left open swallows what follows in one document
         ("::: {.callout-note}\nOpen.\n", "# B\n\nTekst.\n"),
         ("```\ncode\n", "# B\n\nTekst.\n"),
+        # raw HTML opened in one chapter and closed in the next
+        ('<div class="kader">\n\nOpen.\n', "# B\n\nTekst.\n\n</div>\n"),
         # example lists number through the document
         ("(@) Een.\n", "(@) Twee.\n"),
         # metadata inside a chapter

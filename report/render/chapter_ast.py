@@ -12,8 +12,8 @@ depends on another part. That is checked, and where it fails (or may fail) the w
 read in one piece, as before:
 
 * on the text: a link or footnote definition (``[x]: ...``, ``[^1]: ...``), an example list
-  (``(@)``), a YAML block, or a code or div fence a part leaves open — each can reach into
-  other parts;
+  (``(@)``), a YAML block, or a code or div fence, an HTML ``<div>`` or comment a part leaves
+  open — each can reach into other parts;
 * on the AST: two elements with one identifier (in one document Pandoc would have numbered
   the second heading's ``-1``) and a literal ``[text]`` naming a heading (an implicit heading
   reference to another part).
@@ -46,11 +46,18 @@ _EXAMPLE = re.compile(
 _YAML_BLOCK = re.compile(r"^---[ \t]*$", re.M)
 _CODE_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})", re.M)
 _DIV_FENCE = re.compile(r"^ {0,3}(:{3,})[ \t]*(\S*)", re.M)
+# Raw HTML that opens in one part and closes in another (a <div> around what follows).
+_HTML_PAIRS = (
+    (re.compile(r"<div\b", re.I), re.compile(r"</div\s*>", re.I)),
+    (re.compile("<!--"), re.compile("-->")),
+)
 
 
 def _reads_alone(part: str) -> bool:
     """Whether nothing in ``part`` can change how another part reads (or be changed by one)."""
     if _DEFINITION.search(part) or _EXAMPLE.search(part) or _YAML_BLOCK.search(part):
+        return False
+    if any(len(opens.findall(part)) != len(closes.findall(part)) for opens, closes in _HTML_PAIRS):
         return False
     fence: str | None = None
     for m in _CODE_FENCE.finditer(part):
