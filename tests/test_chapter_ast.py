@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from report.render import chapter_ast
-from report.render.book import load_book, read_markdown_json
+from report.render.book import iter_nodes, load_book, read_markdown_json
 from report.render.pandoc import pandoc_path
 
 
@@ -50,10 +50,7 @@ def test_note_numbers_count_on_from_the_chapters_before(tmp_path, monkeypatch):
     got = chapter_ast.read_body(parts, pandoc_path(), tmp_path)
     assert got == whole(parts)
     nums = [
-        c["citationNoteNum"]
-        for n in chapter_ast._walk(got["blocks"])
-        if n.get("t") == "Cite"
-        for c in n["c"][0]
+        c["citationNoteNum"] for n in iter_nodes(got["blocks"]) if n.get("t") == "Cite" for c in n["c"][0]
     ]
     assert nums == [1, 2, 2, 3, 3, 4, 6, 7, 8]  # the note in chapter 2 counts too
 

@@ -869,9 +869,10 @@ def _resolve_images(text: str, base: Path, root: Path) -> str:
 # Pandoc AST walking (numbering, figures, references)
 
 
-def _stringify(node: Any) -> str:
+def stringify(node: Any) -> str:
+    """The text of inlines or Plain/Para blocks of Pandoc's JSON AST, as a reader sees it."""
     if isinstance(node, list):
-        return "".join(_stringify(n) for n in node)
+        return "".join(stringify(n) for n in node)
     if not isinstance(node, dict):
         return ""
     t, c = node.get("t"), node.get("c")
@@ -880,19 +881,19 @@ def _stringify(node: Any) -> str:
     if t in ("Space", "SoftBreak", "LineBreak"):
         return " "
     if t in ("Emph", "Strong", "Underline", "Strikeout", "Superscript", "Subscript", "SmallCaps"):
-        return _stringify(c)
+        return stringify(c)
     if t == "Quoted":
         q = "“" if c[0]["t"] == "DoubleQuote" else "‘"
         e = "”" if q == "“" else "’"
-        return q + _stringify(c[1]) + e
+        return q + stringify(c[1]) + e
     if t in ("Cite",):
-        return _stringify(c[1])
+        return stringify(c[1])
     if t in ("Link", "Span"):
-        return _stringify(c[1])
+        return stringify(c[1])
     if t in ("Code", "Math"):
         return c[1]
     if t in ("Plain", "Para"):
-        return _stringify(c)
+        return stringify(c)
     return ""
 
 
@@ -954,28 +955,29 @@ def _figure_parts(block: dict[str, Any]) -> tuple[str, str, str, str] | None:
     """(id, image path, caption text, alt) of a Pandoc 3 Figure block holding an image."""
     (fid, _classes, _attrs), caption, body = block["c"]
     image = None
-    for node in _iter_inlines_blocks(body):
+    for node in iter_nodes(body):
         if node.get("t") == "Image":
             image = node
             break
     if image is None:
         return None
     (_iid, _icls, iattrs), ialt, (src, _title) = image["c"]
-    caption_text = _stringify(caption[1])
+    caption_text = stringify(caption[1])
     attrs = dict(iattrs)
-    alt = attrs.get("fig-alt") or attrs.get("alt") or _stringify(ialt) or caption_text
+    alt = attrs.get("fig-alt") or attrs.get("alt") or stringify(ialt) or caption_text
     return fid, src, caption_text, alt
 
 
-def _iter_inlines_blocks(node: Any):
+def iter_nodes(node: Any):
+    """Every element (a dict) of Pandoc's JSON AST under ``node``, in document order."""
     if isinstance(node, list):
         for n in node:
-            yield from _iter_inlines_blocks(n)
+            yield from iter_nodes(n)
     elif isinstance(node, dict):
         yield node
         c = node.get("c")
         if isinstance(c, (list, dict)):
-            yield from _iter_inlines_blocks(c)
+            yield from iter_nodes(c)
 
 
 @dataclasses.dataclass
@@ -1045,7 +1047,7 @@ def _number(
             continue
         if t == "Header":
             level, (hid, classes, _attrs), inlines = block["c"]
-            title = _stringify(inlines)
+            title = stringify(inlines)
             unnumbered = "unnumbered" in classes or cur_kind == "front"
             number: str | None = None
             display: str | None = None
@@ -1122,7 +1124,7 @@ def _number(
                 front_tbl += 1
                 number = str(front_tbl)
             text = f"{TABLE_PREFIX} {number}"
-            add(Label(tid, "tbl", number, text, text, cur_rel, 0, _stringify(block["c"][1][1])))
+            add(Label(tid, "tbl", number, text, text, cur_rel, 0, stringify(block["c"][1][1])))
     return _Numbering(labels, figures, chapter_meta)
 
 

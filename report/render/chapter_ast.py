@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from report.errors import MonitorError
+from report.render.book import stringify
 
 # Each part read by its own pandoc.read in one process: no part sees another.
 READ_SCRIPT = Path(__file__).resolve().parent / "filters" / "read_chapters.lua"
@@ -76,18 +77,6 @@ def _reads_alone(part: str) -> bool:
     return depth == 0
 
 
-def _walk(node: Any):
-    if isinstance(node, dict):
-        yield node
-        for value in node.values():
-            if isinstance(value, (list, dict)):
-                yield from _walk(value)
-    elif isinstance(node, list):
-        for value in node:
-            if isinstance(value, (list, dict)):
-                yield from _walk(value)
-
-
 def _attr_id(node: dict) -> str | None:
     """The identifier of an element with attributes (Header, Div, Span, Figure, Table, ...)."""
     t, c = node.get("t"), node.get("c")
@@ -97,17 +86,6 @@ def _attr_id(node: dict) -> str | None:
         attr = c[0]
         return attr[0] if isinstance(attr, list) and attr and isinstance(attr[0], str) else None
     return None
-
-
-def _stringify(inlines: list) -> str:
-    out = []
-    for n in _walk(inlines):
-        t = n.get("t")
-        if t == "Str":
-            out.append(n["c"])
-        elif t in ("Space", "SoftBreak", "LineBreak"):
-            out.append(" ")
-    return "".join(out)
 
 
 def _key(text: str) -> str:
@@ -142,9 +120,9 @@ def part_facts(blocks: list) -> dict:
         if t == "Cite" and not in_note:
             notes += 1
         elif t == "Header":
-            headings.add(_key(_stringify(node["c"][2])))
+            headings.add(_key(stringify(node["c"][2])))
         elif t in ("Para", "Plain"):
-            text = _stringify(node["c"])
+            text = stringify(node["c"])
             if "[" in text:
                 bracketed.update(_key(m) for m in re.findall(r"\[([^\[\]]*)\]", text))
         c = node.get("c")
