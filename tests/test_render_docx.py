@@ -422,3 +422,27 @@ def test_draft_header_date_in_words(book_docx):
     doc = docx.Document(str(book_docx["draft"]))
     header = " ".join(p.text for s in doc.sections for p in s.header.paragraphs)
     assert "CONCEPT" in header and "30 juni 2025" in header and "2025-06-30" not in header
+
+
+def test_an_svg_picture_without_a_png_gets_one_in_the_docx(tmp_path):
+    """Word needs a PNG in a picture; an SVG alone is blank in LibreOffice and older Word."""
+    root = Path(shutil.copytree(FIXTURE, tmp_path / "mini_book"))
+    svg = root / "chapters" / "schema.svg"
+    svg.write_text(
+        '<svg xmlns="http://www.w3.org/2000/svg" width="200" height="100" viewBox="0 0 200 100">'
+        '<rect x="10" y="10" width="180" height="80" fill="#154273"/></svg>',
+        encoding="utf-8",
+    )
+    chapter = root / "chapters" / "01-inleiding.qmd"
+    chapter.write_text(
+        chapter.read_text(encoding="utf-8") + '\n\n![Een schema](schema.svg){fig-alt="Een blauw vlak."}\n',
+        encoding="utf-8",
+    )
+    out = render(root, formats=("docx",))["docx"]
+    with zipfile.ZipFile(out) as z:
+        media = [n for n in z.namelist() if n.startswith("word/media/")]
+        assert media and all(n.endswith(".png") for n in media), media
+        document = z.read("word/document.xml").decode("utf-8")
+    blips = re.findall(r"<a:blip\b[^>]*>", document)
+    assert blips and all("r:embed=" in b for b in blips), "every picture has a PNG to show"
+    assert not (root / "chapters" / "schema.png").exists(), "nothing is written beside the sources"

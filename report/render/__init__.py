@@ -198,6 +198,11 @@ def _embedded_docx(book, markdown_path: Path, tmp: Path, draft: dict | None, _op
         markdown_path = markdown_path.with_name("book-anchored.md")
         markdown_path.write_text(book.anchored_markdown, encoding="utf-8")
         anchor_args = anchor_metadata_args(book.anchors, draft, book.root)
+    # An SVG picture without a PNG beside it (a chapter's own image, not a figure of the build)
+    # gets one: Word needs a PNG in the picture, the SVG only rides along in an extension.
+    from report.render.docx import svg_fallbacks
+
+    fallbacks = svg_fallbacks(book, out / "png")
     cover = []
     if book.demo_notice:
         # On the title page, under the title block: the data are fictitious.
@@ -217,6 +222,7 @@ def _embedded_docx(book, markdown_path: Path, tmp: Path, draft: dict | None, _op
             *cover,
             *anchor_args,
         ],
+        extra_env={"MONITOR_PNG_FALLBACKS": str(fallbacks)} if fallbacks else None,
     )
     postprocess_docx(docx_path, book.figures, draft, date=book.date, lang=book.lang)
     return docx_path

@@ -1258,4 +1258,35 @@ def _write_deterministic_zip(data: bytes | dict[str, bytes], path: Path, stamp: 
     os.replace(tmp, path)
 
 
-__all__ = ["write_reference_docx", "postprocess_docx"]
+def svg_fallbacks(book, out_dir: Path) -> Path | None:
+    """PNGs (2×, drawn by vl-convert's resvg with the project's fonts) for the SVG pictures the
+    book names that have no PNG beside them, and a JSON map {svg path: png path} for monitor.lua
+    (``MONITOR_PNG_FALLBACKS``); None when there are none. The figures of the build have theirs."""
+    import hashlib
+    import json
+
+    from report.figure_export import PNG_SCALE, register_fonts
+    from report.render.format_cache import referenced_files
+    from report.render.pdf import fonts_dir
+
+    wanted = [p for p in referenced_files(book) if p.suffix == ".svg" and not p.with_suffix(".png").is_file()]
+    if not wanted:
+        return None
+    import vl_convert as vlc
+
+    register_fonts(fonts_dir(book))
+    out_dir.mkdir(parents=True, exist_ok=True)
+    mapping = {}
+    for svg in wanted:
+        png = out_dir / (hashlib.sha256(svg.as_posix().encode()).hexdigest()[:16] + ".png")
+        try:
+            png.write_bytes(vlc.svg_to_png(svg.read_text(encoding="utf-8"), scale=PNG_SCALE))
+        except Exception as exc:  # vl-convert raises ValueError for SVG it cannot draw
+            raise MonitorError(f"{svg}: could not make the PNG that Word needs for this SVG: {exc}") from None
+        mapping[svg.as_posix()] = png.as_posix()
+    path = out_dir / "fallbacks.json"
+    path.write_text(json.dumps(mapping, sort_keys=True), encoding="utf-8")
+    return path
+
+
+__all__ = ["write_reference_docx", "postprocess_docx", "svg_fallbacks"]

@@ -76,14 +76,20 @@ def pandoc_env(book: Book) -> dict[str, str]:
 
 
 def run_pandoc(
-    book: Book, markdown_path: Path, to: str, output: Path, extra_args: list[str] | None = None
+    book: Book,
+    markdown_path: Path,
+    to: str,
+    output: Path,
+    extra_args: list[str] | None = None,
+    extra_env: dict[str, str] | None = None,
 ) -> Path:
     """Run Pandoc on the combined markdown; raise MonitorError with Pandoc's message on failure."""
     if markdown_path.suffix != ".json":
         markdown_path = read_book_once(book, markdown_path)
     args = pandoc_args(book, to, markdown_path)
     cmd = [pandoc_path(), str(markdown_path), *args, "-o", str(output), *(extra_args or [])]
-    proc = subprocess.run(cmd, capture_output=True, env=pandoc_env(book), cwd=book.root, check=False)
+    env = {**pandoc_env(book), **(extra_env or {})}
+    proc = subprocess.run(cmd, capture_output=True, env=env, cwd=book.root, check=False)
     if proc.returncode != 0:
         msg = proc.stderr.decode("utf-8", "replace").strip()
         raise MonitorError(f"Pandoc ({to}) failed: {msg}")

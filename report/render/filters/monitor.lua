@@ -9,7 +9,8 @@ DOCX
 * callouts (`.callout-note`, `.callout-warning`, … still plain Divs) → custom-style
   "Kanttekening", with their title as a first bold paragraph;
 * `.demo` Divs → custom-style "Demo";
-* an image `x.svg` with a sibling `x.png` → the PNG (Word shows PNG everywhere).
+* an image `x.svg` with a sibling `x.png` → the PNG (Word shows PNG everywhere); without one,
+  the PNG the embedded engine made for it (MONITOR_PNG_FALLBACKS).
 
 Typst
 * `.bron` → #monitor-bron[...] and `.demo` → #monitor-demo[...] (both defined in
@@ -121,8 +122,26 @@ local function typst_div(div)
   if div.classes:includes("demo") then return typst_wrap("monitor-demo", div) end
 end
 
+-- PNGs the embedded engine made for SVG pictures that have none beside them
+-- (report/render/docx.py, svg_fallbacks): {svg path: png path}, named by MONITOR_PNG_FALLBACKS.
+local fallbacks = nil
+local function fallback_for(src)
+  if fallbacks == nil then
+    fallbacks = {}
+    local path = os.getenv("MONITOR_PNG_FALLBACKS")
+    local f = path and io.open(path, "rb")
+    if f then
+      fallbacks = pandoc.json.decode(f:read("a"), false)
+      f:close()
+    end
+  end
+  return fallbacks[src]
+end
+
 local function png_for(src)
   if not src:match("%.svg$") then return nil end
+  local made = fallback_for(src)
+  if made then return made end
   local png = src:gsub("%.svg$", ".png")
   if file_exists(png) then return png end
   if png:sub(1, 1) == "/" then
