@@ -516,3 +516,14 @@ def main() -> None:
             soft_wrap=True,
         )
         sys.exit(2)
+    finally:
+        leave_quickly()
+
+
+def leave_quickly() -> None:
+    """Spare the exit the interpreter's tidy-up of every object pandas and Altair made (0.15-0.25 s
+    after a build): the objects are frozen out of the last garbage collection and the system
+    reclaims the memory. Files are still flushed and closed, and exit handlers run, as usual."""
+    import gc
+
+    gc.freeze()

@@ -95,6 +95,9 @@ def run_once(root: Path) -> None:
     render(root)
     stage("render", t, rendered=list(LAST_RENDER.get("rendered", [])))
     print(json.dumps(stages))
+    from report.cli import leave_quickly
+
+    leave_quickly()  # as `monitor` ends
 
 
 # -- the parent: scenarios ---------------------------------------------------------------------
