@@ -226,6 +226,27 @@ def cached_open_data(book: Book, out_dir: Path, make) -> Path:
     return folder
 
 
+# -- markdown read by Pandoc outside the chapters --------------------------------------------
+
+
+def cached_markdown_json(root: Path, markdown: str, what: str) -> dict:
+    """Pandoc's JSON of a short markdown text that is mostly the same from render to render (the
+    book's metadata block, the site's Gegevens page): a Pandoc process saved each time."""
+    import json
+
+    from report.render.book import PANDOC_FROM, read_markdown_json
+    from report.render.pandoc import pandoc_path
+
+    cache = Cache.of_project(root)
+    key = digest("markdown-json", markdown, PANDOC_FROM, tool_versions())
+    entry = cache.get("markdown-json", key)
+    if entry is not None:
+        return json.loads(entry.file("ast.json").read_text(encoding="utf-8"))
+    doc = read_markdown_json(markdown, pandoc_path(), what)
+    cache.put("markdown-json", key, {"ast.json": json.dumps(doc, ensure_ascii=False)})
+    return doc
+
+
 # -- the DOCX reference document --------------------------------------------------------------
 
 
@@ -280,6 +301,7 @@ def cached_page_sections(root: Path, page: str, make) -> list[list[str]]:
 
 
 __all__ = [
+    "cached_markdown_json",
     "cached_page_sections",
     "format_key",
     "restore",

@@ -128,7 +128,8 @@ def build_html_site(
             if markdown_path.suffix == ".json":
                 # The book as read once (report.render.pandoc.read_book_once): the page as a second
                 # JSON document, which Pandoc appends (never its markdown to the JSON text).
-                extra_inputs.append(_page_json(page, tmp / "gegevens.json", pandoc_path))
+                page_json = _page_json(page, tmp / "gegevens.json", pandoc_path, getattr(book, "root", None))
+                extra_inputs.append(page_json)
             else:
                 source = markdown_path.read_text(encoding="utf-8")
                 markdown_path = tmp / "book-site.md"
@@ -183,11 +184,16 @@ def _base_args(book: Any, source: Path | None = None) -> tuple[list[str], dict[s
     return ["-f", "markdown", "-t", "chunkedhtml"], None, None
 
 
-def _page_json(page: str, out: Path, pandoc_path: str) -> Path:
+def _page_json(page: str, out: Path, pandoc_path: str, root: Path | None = None) -> Path:
     """The markdown ``page`` as Pandoc's JSON, to follow the book's JSON as a second input."""
     from report.render.book import read_markdown_json
 
-    doc = read_markdown_json(page, pandoc_path, "the Gegevens page")
+    if root is not None:
+        from report.render.format_cache import cached_markdown_json
+
+        doc = cached_markdown_json(root, page, "the Gegevens page")
+    else:
+        doc = read_markdown_json(page, pandoc_path, "the Gegevens page")
     doc["meta"] = {}  # the book's metadata stays the book's
     out.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
     return out

@@ -57,10 +57,10 @@ def pandoc_args(book: Book, to: str, source: Path | None = None) -> list[str]:
     args = ["-f", "json", "-t", to]
     for f in lua_filters(to):
         args += ["--lua-filter", str(f)]
-    return args + _shared_args(book)
+    return args + shared_args(book)
 
 
-def _shared_args(book: Book) -> list[str]:
+def shared_args(book: Book) -> list[str]:
     # The project root reaches the filters through the environment (MONITOR_ROOT), not the
     # metadata: Pandoc copies metadata into the DOCX's custom properties, and a machine path
     # there would make two clones' reports differ (and tell readers where the author works).
@@ -115,7 +115,9 @@ def read_book_once(book: Book, markdown_path: Path) -> Path:
         parsed = front, read_body(parts, pandoc_path(), book.root)
     if parsed is not None:
         front, ast = parsed
-        doc = {**read_markdown_json(front, pandoc_path(), "the book's metadata"), "blocks": ast["blocks"]}
+        from report.render.format_cache import cached_markdown_json
+
+        doc = {**cached_markdown_json(book.root, front, "the book's metadata"), "blocks": ast["blocks"]}
         doc["pandoc-api-version"] = ast["pandoc-api-version"]
     else:
         doc = read_markdown_json(text, pandoc_path())
