@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from report.errors import MonitorError
-from report.render.pandoc import TEMPLATE_DIR, run_pandoc
+from report.render.pandoc import TEMPLATE_DIR
 
 if TYPE_CHECKING:
     from report.render.book import Book
@@ -29,7 +29,22 @@ def fonts_dir(book: Book) -> Path:
 
 
 def write_typst(book: Book, markdown_path: Path, typ_path: Path, draft: dict | None = None) -> Path:
-    """Pandoc: combined markdown → Typst source with the monitor template."""
+    """Pandoc: the book (as read once) → Typst source with the monitor template.
+
+    The body chapter by chapter, from the cache where a chapter is unchanged
+    (:mod:`report.render.typst_body`); then the template in a small run of its own.
+    """
+    import json
+    import subprocess
+
+    from report.render.pandoc import pandoc_args, pandoc_env, pandoc_path, read_book_once, shared_args
+    from report.render.typst_body import body_typst
+
+    if markdown_path.suffix != ".json":
+        markdown_path = read_book_once(book, markdown_path)
+    doc = json.loads(markdown_path.read_text(encoding="utf-8"))
+    env = pandoc_env(book)
+    body = body_typst(book, doc, pandoc_path(), pandoc_args(book, "typst", markdown_path), env)
     extra = [
         "--template",
         str(TYPST_TEMPLATE),
@@ -45,10 +60,17 @@ def write_typst(book: Book, markdown_path: Path, typ_path: Path, draft: dict | N
         from report.render.draft import draft_line
 
         extra += ["-M", f"monitor-draft={draft_line(draft)}"]
-    run_pandoc(book, markdown_path, "typst", typ_path, extra)
+    # The filled template: the metadata, and the body as one raw block (written as it is).
+    filled = {"pandoc-api-version": doc["pandoc-api-version"], "meta": doc["meta"]}
+    filled["blocks"] = [{"t": "RawBlock", "c": ["typst", body]}]
+    cmd = [pandoc_path(), "-", "-f", "json", "-t", "typst", *shared_args(book), "-o", str(typ_path), *extra]
+    source = json.dumps(filled, ensure_ascii=False).encode("utf-8")
+    proc = subprocess.run(cmd, input=source, capture_output=True, env=env, cwd=book.root, check=False)
+    if proc.returncode != 0:
+        raise MonitorError(f"Pandoc (typst) failed: {proc.stderr.decode('utf-8', 'replace').strip()}")
     # Pandoc centres every table; the house style sets tables flush left like the text.
-    source = typ_path.read_text(encoding="utf-8")
-    typ_path.write_text(source.replace("align(center)[#table(", "align(left)[#table("), encoding="utf-8")
+    source_text = typ_path.read_text(encoding="utf-8")
+    typ_path.write_text(source_text.replace("align(center)[#table(", "align(left)[#table("), encoding="utf-8")
     return typ_path
 
 

@@ -12,8 +12,10 @@ Typst reads "/x" as "x under the root". Also:
 
 * callouts (.callout, titled by crossref.py) → #monitor-callout(title: [...], kind: "note")[...]
 * heading numbers (Span.header-section-number) → #monitor-secnum[3.2]
-* the chapter marker Divs (.monitor-chapter) → removed; the first appendix opens with
-  #monitor-appendices() (resets nothing, only marks the part in the outline).
+* the chapter marker Divs (.monitor-chapter) → removed; the first appendix (its marker has
+  appendix-start="true", set by report/render/typst_body.py) opens with #monitor-appendices()
+  (resets nothing, only marks the part in the outline). Nothing is carried from one chapter
+  to the next: typst_body.py writes each chapter on its own.
 * standalone images outside figures get alt text too.
 ]]
 
@@ -204,12 +206,10 @@ local function callout_kind(div)
   return "note"
 end
 
-local appendix_started = false
-
 local function Div(div)
   if div.classes:includes("monitor-chapter") then
-    if div.attributes["chapter-kind"] == "appendix" and not appendix_started then
-      appendix_started = true
+    -- report/render/typst_body.py marks the first appendix: each chapter is written on its own
+    if div.attributes["appendix-start"] == "true" then
       return pandoc.RawBlock("typst", "#monitor-appendices()")
     end
     return {}
