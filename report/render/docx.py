@@ -1274,15 +1274,29 @@ def svg_fallbacks(book, out_dir: Path) -> Path | None:
         return None
     import vl_convert as vlc
 
-    register_fonts(fonts_dir(book))
+    from report.cache import Cache, digest, files_hash
+
+    fonts = fonts_dir(book)
+    cache = Cache.of_project(book.root)
+    drawn = [vlc.__version__, PNG_SCALE, files_hash(sorted(p for p in fonts.glob("*") if p.is_file()))]
     out_dir.mkdir(parents=True, exist_ok=True)
     mapping = {}
     for svg in wanted:
         png = out_dir / (hashlib.sha256(svg.as_posix().encode()).hexdigest()[:16] + ".png")
-        try:
-            png.write_bytes(vlc.svg_to_png(svg.read_text(encoding="utf-8"), scale=PNG_SCALE))
-        except Exception as exc:  # vl-convert raises ValueError for SVG it cannot draw
-            raise MonitorError(f"{svg}: could not make the PNG that Word needs for this SVG: {exc}") from None
+        text = svg.read_text(encoding="utf-8")
+        key = digest("svg-png", text, drawn)
+        entry = cache.get("svg-png", key)  # the same picture drawn before (a render after an edit)
+        if entry is not None:
+            entry.copy_to(png, "picture.png")
+        else:
+            register_fonts(fonts)
+            try:
+                png.write_bytes(vlc.svg_to_png(text, scale=PNG_SCALE))
+            except Exception as exc:  # vl-convert raises ValueError for SVG it cannot draw
+                raise MonitorError(
+                    f"{svg}: could not make the PNG that Word needs for this SVG: {exc}"
+                ) from None
+            cache.put("svg-png", key, {"picture.png": png})
         mapping[svg.as_posix()] = png.as_posix()
     path = out_dir / "fallbacks.json"
     path.write_text(json.dumps(mapping, sort_keys=True), encoding="utf-8")
