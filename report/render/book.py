@@ -931,16 +931,22 @@ def _iter_blocks(blocks: list[Any]):
                     yield from _iter_blocks(d)
 
 
-def _iter_cites(node: Any):
-    if isinstance(node, list):
-        for n in node:
-            yield from _iter_cites(n)
-    elif isinstance(node, dict):
-        if node.get("t") == "Cite":
-            yield node
-        c = node.get("c")
-        if isinstance(c, (list, dict)):
-            yield from _iter_cites(c)
+def _iter_cites(node: Any) -> list[dict]:
+    """The Cite elements under ``node``, in document order (a loop, not nested generators: it
+    walks the whole book on every render after an edit)."""
+    found = []
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        if type(n) is list:
+            stack.extend(reversed(n))
+        elif type(n) is dict:
+            if n.get("t") == "Cite":
+                found.append(n)
+            c = n.get("c")
+            if type(c) is list or type(c) is dict:
+                stack.append(c)
+    return found
 
 
 def _letters(n: int) -> str:
