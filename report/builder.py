@@ -51,7 +51,7 @@ class Builder:
         self.out = out
         self.facts = all_facts(registry, data.observations)
         self.revisions = _revisions(project)
-        self.writer = TextWriter(registry, project.templates)
+        self.writer = TextWriter(registry, project.templates, project.root)
         self.figures: list[fig.Figure] = []
 
     # -- helpers ---------------------------------------------------------------------------

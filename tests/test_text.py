@@ -125,3 +125,27 @@ def test_dutch_number_formatting():
     assert numbers.number(2.5, 0) == "3"  # half away from zero, not banker's rounding
     assert numbers.number(1234.5, 1, "en") == "1,234.5"
     assert numbers.years([2015, 2017, 2019]) == "2015, 2017 en 2019"
+
+
+def test_compiled_templates_are_kept_and_an_edited_template_is_compiled_again(tmp_path, registry):
+    """The project cache keeps Jinja's compiled templates (report.text.CompiledTemplates): a
+    second writer uses them, an edited template is compiled anew, a damaged entry is not used."""
+    templates = tmp_path / "sjablonen"
+    templates.mkdir()
+    (templates / "t.md.j2").write_text("Eerste {{ x }}.\n", encoding="utf-8")
+    first = TextWriter(registry, templates, tmp_path)
+    assert first.render("t.md.j2", x="versie") == "Eerste versie.\n"
+    kept = sorted((tmp_path / ".monitor-cache" / "jinja").rglob("template.bin"))
+    assert len(kept) == 1
+    # a second writer loads the compiled template (a compile would be a sign it did not)
+    second = TextWriter(registry, templates, tmp_path)
+    second.env.compile = lambda *a, **k: pytest.fail("compiled again")
+    assert second.render("t.md.j2", x="versie") == "Eerste versie.\n"
+    # an edit: the source's checksum differs, so it is compiled again and kept beside the first
+    (templates / "t.md.j2").write_text("Tweede {{ x }}.\n", encoding="utf-8")
+    assert TextWriter(registry, templates, tmp_path).render("t.md.j2", x="versie") == "Tweede versie.\n"
+    assert len(sorted((tmp_path / ".monitor-cache" / "jinja").rglob("template.bin"))) == 2
+    # a damaged entry is detected by the cache and the template compiled again
+    for path in (tmp_path / ".monitor-cache" / "jinja").rglob("template.bin"):
+        path.write_bytes(b"kapot")
+    assert TextWriter(registry, templates, tmp_path).render("t.md.j2", x="x") == "Tweede x.\n"
