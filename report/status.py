@@ -14,17 +14,21 @@ Reads only data/editie.yml, data/sources.yml, data/indicators.yml and data/clean
 from __future__ import annotations
 
 import csv
+import dataclasses
 import fnmatch
 from dataclasses import dataclass, field
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from report import numbers
 from report.clean.config import Source, load_sources
 from report.edition import Edition, load_edition
 from report.errors import MonitorError
+from report.freshness import raw_files_changed
 from report.project import Project
 from report.registry import Registry, load_registry
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 COMPLETE, PROVISIONAL, MISSING, INCOMPLETE = "complete", "provisional", "missing", "incomplete"
 NOT_PERIODIC, NOT_DELIVERED = "not periodic", "not delivered"
@@ -119,6 +123,74 @@ def _part_name(pattern: str) -> str:
 
 
 def compute(project: Project) -> Status:
+    """The status of the edition. What it is made of is kept in the project cache (keyed on
+    data/editie.yml, sources.yml, indicators.yml, every file of data/clean/ and data/edities/
+    and the code): a render after an edit of the text asks again, and working it out costs
+    ~0.5 s (pandas among it). Whether data/raw changed since the last clean is asked afresh."""
+    status = _cached_status(project)
+    if raw_files_changed(project):
+        status.problems.append(RAW_CHANGED)
+    return status
+
+
+RAW_CHANGED = (
+    "data/raw, data/sources.yml, data/indicators.yml or data/editie.yml changed since the last "
+    "`monitor clean`: clean first"
+)
+
+
+def _status_inputs(project: Project) -> str:
+    from report.cache import code_version, digest, files_hash
+
+    data = project.root / "data"
+    files = [data / name for name in ("editie.yml", "sources.yml", "indicators.yml")]
+    for folder in (project.clean, data / "edities"):
+        if folder.is_dir():
+            files += [p for p in folder.rglob("*") if p.is_file()]
+    return digest("status", files_hash(files, project.root), code_version())
+
+
+def _cached_status(project: Project) -> Status:
+    import json
+
+    from report.cache import Cache
+
+    cache = Cache.of_project(project.root)
+    key = _status_inputs(project)
+    entry = cache.get("status", key)
+    if entry is not None:
+        try:
+            return _status_from_json(json.loads(entry.file("status.json").read_text(encoding="utf-8")))
+        except (ValueError, KeyError, TypeError):
+            pass  # written by other code: worked out again below
+    status = _compute(project)
+    cache.put("status", key, {"status.json": json.dumps(_status_to_json(status), ensure_ascii=False)})
+    return status
+
+
+def _status_to_json(status: Status) -> dict:
+    return {
+        "edition": status.edition.model_dump(mode="json"),
+        "sources": [dataclasses.asdict(line) for line in status.sources],
+        "series": [dataclasses.asdict(line) for line in status.series],
+        "problems": list(status.problems),
+        "notes": list(status.notes),
+    }
+
+
+def _status_from_json(data: dict) -> Status:
+    return Status(
+        Edition(**data["edition"]),
+        sources=[Line(**line) for line in data["sources"]],
+        series=[Line(**line) for line in data["series"]],
+        problems=list(data["problems"]),
+        notes=list(data["notes"]),
+    )
+
+
+def _compute(project: Project) -> Status:
+    import pandas as pd
+
     edition = load_edition(project)
     registry = load_registry(project.registry)
     sources = load_sources(project.root / "data" / "sources.yml").sources
@@ -258,7 +330,6 @@ def _provisional_problems(src: Source, year: int, latest: int | None) -> list[st
 
 def frozen_consistency(project: Project, edition: Edition) -> list[str]:
     """The edition compares with a frozen edition that exists, and a frozen copy of this one matches."""
-    from report.clean.pipeline import raw_files_changed
     from report.clean.revisions import editions_dir, frozen_matches_clean
 
     out = []
@@ -274,12 +345,7 @@ def frozen_consistency(project: Project, edition: Edition) -> list[str]:
             f"rendered; freeze again with `monitor freeze {edition.year} --replace` or clean the data "
             "it holds"
         )
-    if raw_files_changed(project):
-        out.append(
-            "data/raw, data/sources.yml, data/indicators.yml or data/editie.yml changed since the last "
-            "`monitor clean`: clean first"
-        )
-    return out
+    return out  # whether data/raw changed since the last clean: compute() asks afresh
 
 
 def report_lines(status: Status, verbose: bool = False) -> list[tuple[str, str]]:

@@ -278,6 +278,40 @@ def test_an_out_of_date_provisional_flag_is_a_problem(project_copy):
     assert not status.ok
 
 
+def test_the_status_is_kept_and_worked_out_again_when_what_it_reads_changes(project_copy, monkeypatch):
+    """compute() keeps the status in the project cache (a render asks twice; an edit of the text
+    does not change it); a change in data/clean, a source's flags or a frozen edition does."""
+    import report.status as status_module
+
+    project = Project(project_copy)
+    first = compute(project)
+    assert first.ok
+    worked_out = []
+    real = status_module._compute
+    monkeypatch.setattr(status_module, "_compute", lambda p: worked_out.append(1) or real(p))
+    again = compute(project)
+    assert worked_out == [] and again == first
+    # a value in the clean data: the status is worked out again (and still says what it said)
+    obs = project_copy / "data" / "clean" / "observations.csv"
+    obs.write_text(obs.read_text(encoding="utf-8") + "\n", encoding="utf-8")
+    compute(project)
+    assert worked_out == [1]
+    # a flag in data/sources.yml: worked out again, and the problem is named
+    path = project_copy / "data" / "sources.yml"
+    path.write_text(
+        path.read_text(encoding="utf-8").replace("provisional_years: [2024]", "provisional_years: [2022]"),
+        encoding="utf-8",
+    )
+    stale = compute(project)
+    assert worked_out == [1, 1] and not stale.ok
+    # data/raw changed since the clean: said even when the rest comes from the cache
+    raw = next(p for p in (project_copy / "data" / "raw").rglob("*.csv"))
+    raw.write_text(raw.read_text(encoding="utf-8") + "\n", encoding="utf-8")
+    changed = compute(project)
+    assert worked_out == [1, 1]
+    assert changed.problems[-1] == status_module.RAW_CHANGED
+
+
 # -- safe freezing --------------------------------------------------------------------------------
 
 
