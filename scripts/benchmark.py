@@ -16,9 +16,10 @@ and .monitor-cache/ are not touched):
 * (``--quarto``) ``quarto render`` of the same sources, with the ratio to ours;
 * then ``monitor check`` on the demo, and the size of the HTML site.
 
-Every run is a fresh Python process that does what ``monitor render`` does (clean when raw
-files changed, build, render all formats), so start-up and imports count; "total" is that
-process's wall time as the author sees it. Peak memory is the largest resident set of the
+Every run is a fresh Python process that runs ``monitor render`` itself (report.cli: clean when
+raw files changed, the edition's status, build, the editors' checks, render all formats, the
+status printed after), with a timer on each step, so start-up, imports and the checks count;
+"total" is that process's wall time as the author sees it. Peak memory is the largest resident set of the
 process or of any tool it started (Pandoc), so far. Not a test: a measurement; on a shared
 machine compare CPU times too.
 """
@@ -62,42 +63,71 @@ def _usage() -> tuple[float, float]:
 
 
 def run_once(root: Path) -> None:
-    stages = []
+    """``monitor render --root <root>`` itself (report.cli), its steps timed where they start."""
+    import functools
+
     t0 = time.perf_counter()
+    stages: list[dict] = []
+    from report import build as build_module
+    from report import cli, final
+    from report import render as render_package
 
-    def stage(name: str, started: float, **extra) -> None:
-        cpu, peak = _usage()
-        wall = time.perf_counter() - started
-        stages.append({"stage": name, "wall": wall, "cpu": cpu, "peak": peak, **extra})
+    stages.append({"stage": "start-up and imports", "wall": time.perf_counter() - t0, **_usage_dict()})
 
-    # As `monitor render` does: the build's libraries (pandas, Altair) only when there is work.
-    from report.freshness import build_is_current, raw_files_changed
-    from report.project import Project
-    from report.render import LAST_RENDER, render
+    def timed(module, name: str, stage: str, extra=None):
+        inner = getattr(module, name)
 
-    stage("start-up and imports", t0)
-    project = Project(root)
-    t = time.perf_counter()
-    if raw_files_changed(project):
-        from report.clean import clean
+        @functools.wraps(inner)
+        def wrapper(*args, **kwargs):
+            t = time.perf_counter()
+            result = inner(*args, **kwargs)
+            row = {"stage": stage, "wall": time.perf_counter() - t, **_usage_dict()}
+            row.update(extra(result) if extra else {})
+            stages.append(row)
+            return result
 
-        clean(project)
-        stage("clean", t)
-    t = time.perf_counter()
-    if build_is_current(project):
-        stage("build", t, figures=0, skipped=True)
-    else:
-        from report.build import build
+        setattr(module, name, wrapper)
 
-        result = build(project)
-        stage("build", t, figures=len(result.exported), skipped=result.skipped)
-    t = time.perf_counter()
-    render(root)
-    stage("render", t, rendered=list(LAST_RENDER.get("rendered", [])))
+    built: list = []
+
+    def note_build(result):
+        built.append(result)
+        return {}
+
+    timed(build_module, "build", "build (work)", note_build)
+    timed(cli, "_run_build", "build", lambda _r: _build_note(built))
+    timed(cli, "_run_clean", "clean")
+    timed(final, "final_gate", "status (final gate)")
+    timed(cli, "_check_before_render", "check")
+    timed(
+        render_package,
+        "render",
+        "render",
+        lambda _r: {"rendered": list(render_package.LAST_RENDER.get("rendered", []))},
+    )
+    timed(cli, "_print_status", "status (printed)")
+    sys.argv = ["monitor", "render", "--root", str(root)]
+    try:
+        cli.app()
+    except SystemExit as exc:
+        if exc.code not in (0, None):
+            raise SystemExit(f"monitor render failed (exit {exc.code})") from None
+    stages = [s for s in stages if s["stage"] != "build (work)"]
     print(json.dumps(stages))
     from report.cli import leave_quickly
 
     leave_quickly()  # as `monitor` ends
+
+
+def _usage_dict() -> dict:
+    cpu, peak = _usage()
+    return {"cpu": cpu, "peak": peak}
+
+
+def _build_note(built: list) -> dict:
+    if not built:
+        return {"figures": 0, "skipped": True}
+    return {"figures": len(built[-1].exported), "skipped": built[-1].skipped}
 
 
 # -- the parent: scenarios ---------------------------------------------------------------------
