@@ -407,3 +407,30 @@ def test_a_plain_render_prints_prose_findings_and_still_publishes(project: Path)
 def test_a_number_about_a_year_the_live_facts_do_not_hold_is_left_alone(project: Path):
     append(project, "In 2016 werden 3.100 hennepkwekerijen geruimd.\n")
     assert run_checks(project) == []
+
+
+def test_a_check_without_problems_keeps_the_numbering_for_the_render(project: Path, monkeypatch):
+    """monitor render checks, then renders: a book the check read without a problem is not
+    numbered again by the render (format_cache.store_numbering); one with a problem is."""
+    from report.render import chapter_ast
+
+    append(project, "Een nieuwe zin, zodat het boek nieuw is.\n")
+    assert [f for f in run_checks(project) if f.severity == ERROR] == []
+    reads = []
+    real = chapter_ast.read_body
+    monkeypatch.setattr(chapter_ast, "read_body", lambda *a: reads.append(1) or real(*a))
+    book = load_book(project)
+    assert reads == [] and book.labels and book.figures
+    monkeypatch.setattr(chapter_ast, "read_body", real)
+    # the same as a book numbered afresh (a fresh cache)
+    monkeypatch.setenv("MONITOR_CACHE", "off")
+    fresh = load_book(project)
+    assert (fresh.labels, fresh.figures, fresh.chapters) == (book.labels, book.figures, book.chapters)
+    monkeypatch.delenv("MONITOR_CACHE")
+    # a broken reference: the check lists it, and keeps no numbering for that text
+    append(project, "Zie @fig-bestaat-niet.\n")
+    assert any(f.kind == "markup" for f in run_checks(project))
+    monkeypatch.setattr(chapter_ast, "read_body", lambda *a: reads.append(1) or real(*a))
+    with pytest.raises(MonitorError, match="fig-bestaat-niet"):
+        load_book(project)
+    assert reads == [1]

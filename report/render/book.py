@@ -1285,6 +1285,10 @@ def load_book(
         numbering = cached_numbering(root, body, kinds, numbering_of_body)
     else:
         numbering = numbering_of_body()  # checking: every problem is wanted, so read it afresh
+        if not problems:  # read without a problem: what a render works out, so kept for it
+            from report.render.format_cache import store_numbering
+
+            store_numbering(root, body, kinds, numbering)
 
     chapters: list[Chapter] = []
     for info, (number, title, hid) in zip(built, numbering.chapter_meta, strict=True):

@@ -175,9 +175,17 @@ def cached_numbering(root: Path, body: str, kinds: list[tuple[str, str]], comput
     if entry is not None:
         return numbering_from_json(json.loads(entry.file("numbering.json").read_text(encoding="utf-8")))
     numbering = compute()
-    text = json.dumps(numbering_to_json(numbering), ensure_ascii=False, sort_keys=True)
-    cache.put("numbering", key, {"numbering.json": text})
+    store_numbering(root, body, kinds, numbering)
     return numbering
+
+
+def store_numbering(root: Path, body: str, kinds: list[tuple[str, str]], numbering) -> None:
+    """Keep the numbering of this book text (also `monitor check`'s, when it read the book
+    without a problem: the render that follows it then need not number the book again)."""
+    import json
+
+    text = json.dumps(numbering_to_json(numbering), ensure_ascii=False, sort_keys=True)
+    Cache.of_project(root).put("numbering", numbering_key(body, kinds), {"numbering.json": text})
 
 
 # -- the Vega bundle -----------------------------------------------------------------------
