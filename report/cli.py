@@ -118,7 +118,7 @@ def render(
         # Build first, also for Quarto (whose pre-render then finds it up to date): the checks
         # read the variables, and the book's {{< blok >}} blocks come from the build.
         _run_build(project, force=False)
-        _check_before_render(project, gate)
+        checked = _check_before_render(project, gate)
         default = [Format.pdf, Format.docx] if draft else list(Format)  # no HTML draft
         formats = [f.value for f in (fmt or default)]
         _note(f"render: {', '.join(formats)}")
@@ -129,6 +129,7 @@ def render(
                 formats=tuple(formats),
                 engine=engine.value,
                 draft=draft,
+                book=checked,  # as the checks read it a moment ago
             )
         for name, path in outputs.items():
             console.print(f"render: {name} → {path.relative_to(project.root)}")
@@ -139,14 +140,15 @@ def render(
         _fail(exc)
 
 
-def _check_before_render(project: Project, gate) -> None:
+def _check_before_render(project: Project, gate):
     """Every reason against this render at once: the edition's status (with --final) and the
-    editors' checks (broken markup always; with --final every error). Otherwise warnings."""
-    from report.check import run_checks
+    editors' checks (broken markup always; with --final every error). Otherwise warnings.
+    Returns the book as the checks read it (None if they read it with a problem)."""
+    from report.check import check_book
     from report.check.gate import blocking, refusal_lines
     from report.check.output import print_findings
 
-    findings = run_checks(project.root, final=gate.final)
+    findings, book = check_book(project.root, final=gate.final)
     if findings:
         print_findings(findings, console, title="check")
     stop = blocking(findings, gate.final)
@@ -161,6 +163,7 @@ def _check_before_render(project: Project, gate) -> None:
         raise MonitorError("\n".join(parts))
     if gate.reasons:
         console.print(f"[yellow]Warning:[/] {gate.warning()}", highlight=False, soft_wrap=True)
+    return book
 
 
 @app.command("check")

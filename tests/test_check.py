@@ -434,3 +434,32 @@ def test_a_check_without_problems_keeps_the_numbering_for_the_render(project: Pa
     with pytest.raises(MonitorError, match="fig-bestaat-niet"):
         load_book(project)
     assert reads == [1]
+
+
+def test_the_book_the_checks_read_is_the_book_a_render_reads(project: Path, monkeypatch):
+    """check_book gives its book only when it was read without a problem; it is load_book's
+    (all but the references, which a render does not use), and monitor render renders it."""
+    import dataclasses
+
+    from report.check import check_book
+    from report.check import context as context_module
+    from report.render import book as book_module
+
+    append(project, "Een nieuwe zin, zodat het boek nieuw is.\n")
+    findings, checked = check_book(project)
+    assert checked is not None and not [f for f in findings if f.severity == ERROR]
+    fresh = load_book(project)
+    for field in dataclasses.fields(fresh):
+        if field.compare and field.name != "references":
+            assert getattr(checked, field.name) == getattr(fresh, field.name), field.name
+    # monitor render: the checks read the book, the render does not read it again
+    calls = []
+    real = book_module.load_book
+    for module in (book_module, context_module):
+        monkeypatch.setattr(module, "load_book", lambda *a, **k: calls.append(k) or real(*a, **k))
+    result = CliRunner().invoke(app, ["render", "--format", "html", "--root", str(project)])
+    assert result.exit_code == 0, result.output
+    assert calls == [{"problems": []}]  # the checks' read only
+    # a book with a problem: no book given, so the render reads (and refuses) it itself
+    append(project, "Zie @fig-bestaat-niet.\n")
+    assert check_book(project)[1] is None

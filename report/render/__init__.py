@@ -70,11 +70,13 @@ def render(
     engine: str = "embedded",
     draft: bool = False,
     out_dir: Path | str | None = None,
+    book=None,
 ) -> dict[str, Path]:
     """Render the book; return {format: path} of the outputs in ``out_dir`` (default ``_book/``).
 
     For ``html`` the path is the site's ``index.html``; ``gegevens`` is the open data's
-    ``datapackage.json``.
+    ``datapackage.json``. ``book``: the book as :func:`report.check.check_book` read it just
+    before (not read again); a draft reads its own (with source anchors).
     """
     from report.render.book import load_book
 
@@ -90,7 +92,8 @@ def render(
         raise MonitorError("The HTML site has no draft mode; render the draft as --format pdf/docx")
 
     # errors in chapters surface before anything is written; a draft's DOCX gets source anchors
-    book = load_book(root, source_anchors=draft)
+    if book is None or draft or Path(book.root).resolve() != root:
+        book = load_book(root, source_anchors=draft)
     draft_dict = draft_info(book) if draft else None
 
     from report.swap import BUILD_TMP_PREFIX, remove_stale
