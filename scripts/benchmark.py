@@ -68,34 +68,38 @@ def run_once(root: Path) -> None:
 
     t0 = time.perf_counter()
     stages: list[dict] = []
-    from report import build as build_module
+    # What `monitor render` imports before it starts (the build's modules only when it builds).
     from report import cli, final
     from report import render as render_package
 
     stages.append({"stage": "start-up and imports", "wall": time.perf_counter() - t0, **_usage_dict()})
 
-    def timed(module, name: str, stage: str, extra=None):
+    def timed(module, name: str, stage: str, extra=None, before=None):
         inner = getattr(module, name)
 
         @functools.wraps(inner)
         def wrapper(*args, **kwargs):
             t = time.perf_counter()
+            state = before() if before else None
             result = inner(*args, **kwargs)
             row = {"stage": stage, "wall": time.perf_counter() - t, **_usage_dict()}
-            row.update(extra(result) if extra else {})
+            row.update(extra(state) if extra else {})
             stages.append(row)
             return result
 
         setattr(module, name, wrapper)
 
-    built: list = []
+    # Figures drawn: the new entries of the figure cache (without importing the build to ask).
+    figure_cache = root / ".monitor-cache" / "figure"
 
-    def note_build(result):
-        built.append(result)
-        return {}
+    def figures_now() -> set[str]:
+        return {p.name for p in figure_cache.glob("*/*")} if figure_cache.is_dir() else set()
 
-    timed(build_module, "build", "build (work)", note_build)
-    timed(cli, "_run_build", "build", lambda _r: _build_note(built))
+    def drawn(before: set[str]) -> dict:
+        new = len(figures_now() - before)
+        return {"figures": new, "skipped": "report.builder" not in sys.modules}
+
+    timed(cli, "_run_build", "build", drawn, figures_now)
     timed(cli, "_run_clean", "clean")
     timed(final, "final_gate", "status (final gate)")
     timed(cli, "_check_before_render", "check")
@@ -103,7 +107,7 @@ def run_once(root: Path) -> None:
         render_package,
         "render",
         "render",
-        lambda _r: {"rendered": list(render_package.LAST_RENDER.get("rendered", []))},
+        lambda _s: {"rendered": list(render_package.LAST_RENDER.get("rendered", []))},
     )
     timed(cli, "_print_status", "status (printed)")
     sys.argv = ["monitor", "render", "--root", str(root)]
@@ -112,7 +116,6 @@ def run_once(root: Path) -> None:
     except SystemExit as exc:
         if exc.code not in (0, None):
             raise SystemExit(f"monitor render failed (exit {exc.code})") from None
-    stages = [s for s in stages if s["stage"] != "build (work)"]
     print(json.dumps(stages))
     from report.cli import leave_quickly
 
@@ -122,12 +125,6 @@ def run_once(root: Path) -> None:
 def _usage_dict() -> dict:
     cpu, peak = _usage()
     return {"cpu": cpu, "peak": peak}
-
-
-def _build_note(built: list) -> dict:
-    if not built:
-        return {"figures": 0, "skipped": True}
-    return {"figures": len(built[-1].exported), "skipped": built[-1].skipped}
 
 
 # -- the parent: scenarios ---------------------------------------------------------------------
