@@ -56,6 +56,14 @@ def by_parts(book, doc: dict, written: list[int], monkeypatch) -> str:
 
 
 def test_the_demo_books_typst_by_chapter_is_its_typst_in_one_run(built_project, tmp_path, monkeypatch):
+    from report.cache import Cache
+
+    class EmptyCache(Cache):  # not the shared project's, where other tests left the parts
+        @classmethod
+        def of_project(cls, _root):
+            return Cache(tmp_path / "cache")
+
+    monkeypatch.setattr(typst_body, "Cache", EmptyCache)
     book = load_book(built_project)
     md = tmp_path / "book.md"
     md.write_text(book.markdown, encoding="utf-8")
