@@ -123,7 +123,15 @@ def check_placement(project: Project, registry: Registry) -> None:
         )
 
 
-def build(project: Project, force: bool = False, progress: Progress | None = None) -> BuildResult:
+def build(
+    project: Project,
+    force: bool = False,
+    progress: Progress | None = None,
+    while_drawing: Callable[[], None] | None = None,
+) -> BuildResult:
+    """Write _generated/ when its inputs changed. ``while_drawing()``: work of the caller that
+    needs no build output, done while the figure workers finish (the build waits for them
+    anyway); called only when figures are drawn, so the caller does it afterwards otherwise."""
     progress = progress or (lambda msg: None)
     registry = load_registry(project.registry)
     check_placement(project, registry)
@@ -144,7 +152,7 @@ def build(project: Project, force: bool = False, progress: Progress | None = Non
             data = load_clean_data(project.clean, registry)
             builder = Builder(project, registry, data, tmp)
             cache = Cache.of_project(project.root)
-            builder.run(cache=cache, progress=progress, drawing=drawing)
+            builder.run(cache=cache, progress=progress, drawing=drawing, while_drawing=while_drawing)
         variables = yaml.safe_dump(builder.variables(), allow_unicode=True, sort_keys=True)
         write_reference_docx(project.root, tmp / "reference.docx")
         variables_text = (

@@ -540,7 +540,13 @@ class Builder:
         }
 
     # -- everything ------------------------------------------------------------------------
-    def run(self, cache: Cache | None, progress: Progress, drawing: fig.Drawing | None = None) -> None:
+    def run(
+        self,
+        cache: Cache | None,
+        progress: Progress,
+        drawing: fig.Drawing | None = None,
+        while_drawing: Callable[[], None] | None = None,
+    ) -> None:
         self._cache = cache
         self._drawing = drawing or fig.Drawing(self.project.fonts)
         self._fonts_hash = fig.fonts_hash(self.project.fonts)
@@ -584,6 +590,8 @@ class Builder:
         }
         self.write("metadata.yml", yaml.safe_dump(meta, allow_unicode=True, sort_keys=True))
         progress(f"figuren ({len(self._exports)})")
+        if while_drawing is not None and self._exports:
+            while_drawing()  # the caller's own work, while the workers finish the figures
         self._drawing.finish()
         if self._exports:
             if cache is not None:

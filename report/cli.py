@@ -43,7 +43,7 @@ def _fail(exc: MonitorError) -> None:
     raise typer.Exit(code=1)
 
 
-def _run_build(project: Project, force: bool, quiet: bool = False) -> None:
+def _run_build(project: Project, force: bool, quiet: bool = False, while_drawing=None) -> None:
     from report.freshness import build_is_current
     from report.swap import recover_build
 
@@ -60,7 +60,10 @@ def _run_build(project: Project, force: bool, quiet: bool = False) -> None:
     ) as progress:
         task = progress.add_task("build", total=None)
         result = build(
-            project, force=force, progress=lambda m: progress.update(task, description=_note(f"build: {m}"))
+            project,
+            force=force,
+            progress=lambda m: progress.update(task, description=_note(f"build: {m}")),
+            while_drawing=while_drawing,
         )
     if result.skipped:
         if not quiet:
@@ -114,10 +117,25 @@ def render(
         if _raw_changed(project):
             console.print("raw data or their configuration changed since the last clean: cleaning first")
             _run_clean(project, show_status=False)
-        gate = final_gate(project, final)
+        # The edition's status reads only data/ (never the build's output): worked out while the
+        # build waits for its figure workers, when it draws figures; else now.
+        gates = []
+
+        def status_gate() -> None:
+            if not gates:
+                gates.append(final_gate(project, final))
+
+        def status_meanwhile() -> None:
+            try:
+                status_gate()
+            except MonitorError:
+                pass  # said after the build, when it is asked again
+
         # Build first, also for Quarto (whose pre-render then finds it up to date): the checks
         # read the variables, and the book's {{< blok >}} blocks come from the build.
-        _run_build(project, force=False)
+        _run_build(project, force=False, while_drawing=status_meanwhile)
+        status_gate()
+        gate = gates[0]
         checked = _check_before_render(project, gate)
         default = [Format.pdf, Format.docx] if draft else list(Format)  # no HTML draft
         formats = [f.value for f in (fmt or default)]

@@ -19,9 +19,10 @@ and .monitor-cache/ are not touched):
 Every run is a fresh Python process that runs ``monitor render`` itself (report.cli: clean when
 raw files changed, the edition's status, build, the editors' checks, render all formats, the
 status printed after), with a timer on each step, so start-up, imports and the checks count;
-"total" is that process's wall time as the author sees it. Peak memory is the largest resident set of the
-process or of any tool it started (Pandoc), so far. Not a test: a measurement; on a shared
-machine compare CPU times too.
+"total" is that process's wall time as the author sees it. When the build draws figures, the
+status is worked out while it waits for them: its time is then part of the build's row. Peak
+memory is the largest resident set of the process or of any tool it started (Pandoc), so far.
+Not a test: a measurement; on a shared machine compare CPU times too.
 """
 
 from __future__ import annotations
@@ -74,14 +75,22 @@ def run_once(root: Path) -> None:
 
     stages.append({"stage": "start-up and imports", "wall": time.perf_counter() - t0, **_usage_dict()})
 
+    running: list[str] = []  # the stage now timed: a step inside another is part of that one
+
     def timed(module, name: str, stage: str, extra=None, before=None):
         inner = getattr(module, name)
 
         @functools.wraps(inner)
         def wrapper(*args, **kwargs):
+            if running:  # e.g. the status, worked out while the build waits for its figures
+                return inner(*args, **kwargs)
+            running.append(stage)
             t = time.perf_counter()
             state = before() if before else None
-            result = inner(*args, **kwargs)
+            try:
+                result = inner(*args, **kwargs)
+            finally:
+                running.pop()
             row = {"stage": stage, "wall": time.perf_counter() - t, **_usage_dict()}
             row.update(extra(state) if extra else {})
             stages.append(row)

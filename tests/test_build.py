@@ -94,3 +94,27 @@ def test_causal_wording_in_an_edited_template_is_refused(project_copy):
     tpl.write_text(tpl.read_text(encoding="utf-8") + "Dit komt doordat het beleid werkt.\n", encoding="utf-8")
     with pytest.raises(MonitorError, match="causal wording"):
         build(project)
+
+
+def test_the_callers_work_runs_while_the_figures_are_drawn_and_only_then(project_copy):
+    """build(while_drawing=...) (monitor render works out the edition's status there): called
+    once when figures are drawn, before the new _generated/ is in place; not called when no
+    figure is drawn (the caller does it after the build)."""
+    project = Project(project_copy)
+    build(project)
+    stamp = (project.generated / ".inputs").read_text(encoding="utf-8")
+    obs = project.clean / "observations.csv"
+    lines = obs.read_text(encoding="utf-8").split("\n")
+    n = next(i for i, line in enumerate(lines) if line.startswith("hennepkwekerijen,aantal,wiet,NL,2014,"))
+    cells = lines[n].split(",")
+    cells[5] = str(int(float(cells[5])) + 7)
+    lines[n] = ",".join(cells)
+    obs.write_text("\n".join(lines), encoding="utf-8")
+    seen = []
+    result = build(project, while_drawing=lambda: seen.append((project.generated / ".inputs").read_text()))
+    assert result.exported and seen == [stamp]  # once, with the old build still in place
+    template = project.root / "chapters" / "sjablonen" / "nl" / "indicator.md.j2"
+    template.write_text(template.read_text(encoding="utf-8") + "\n", encoding="utf-8")
+    again = []
+    result = build(project, while_drawing=lambda: again.append(1))
+    assert not result.skipped and result.exported == [] and again == []
