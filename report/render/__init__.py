@@ -23,6 +23,7 @@ and then the same DOCX post-processing (alt text, TOC, draft header).
 
 from __future__ import annotations
 
+import importlib
 import os
 import shutil
 import subprocess
@@ -143,7 +144,7 @@ def _render_embedded(book, fmts: tuple[str, ...], tmp: Path, draft: dict | None)
         if entry is not None:
             staged[fmt] = format_cache.restore(entry, fmt, tmp / "cached")
     todo = [fmt for fmt in fmts if fmt not in staged]
-    with ThreadPoolExecutor(max_workers=len(todo) + 1) as pool:
+    with ThreadPoolExecutor(max_workers=len(todo) + 2) as pool:
         # The open data (writing the XLSX is Python's work) while Pandoc reads and writes; the
         # site waits for them: it links to them and carries a copy.
         open_data = pool.submit(_open_data, book, tmp)
@@ -158,7 +159,12 @@ def _render_embedded(book, fmts: tuple[str, ...], tmp: Path, draft: dict | None)
                 format_cache.store(cache, fmt, keys[fmt], out)
                 return out
 
-            futures = {fmt: pool.submit(render_and_keep, fmt) for fmt in todo}
+            # The DOCX first: its Pandoc run and post-processing are the longest of the three.
+            order = sorted(todo, key=lambda fmt: fmt != "docx")
+            futures = {fmt: pool.submit(render_and_keep, fmt) for fmt in order}
+            if "docx" in todo:
+                # python-docx (for the DOCX's post-processing) is imported while Pandoc writes it
+                pool.submit(importlib.import_module, "report.render.docx")
             # .result() re-raises a format's error; the pool waits for the others before cleaning up.
             for fmt in todo:
                 staged[fmt] = futures[fmt].result()
@@ -186,7 +192,6 @@ def _embedded_pdf(book, markdown_path: Path, tmp: Path, draft: dict | None, _ope
 
 
 def _embedded_docx(book, markdown_path: Path, tmp: Path, draft: dict | None, _open_data=None) -> Path:
-    from report.render.docx import postprocess_docx
     from report.render.pandoc import run_pandoc
 
     out = tmp / "docx"
@@ -203,7 +208,7 @@ def _embedded_docx(book, markdown_path: Path, tmp: Path, draft: dict | None, _op
         anchor_args = anchor_metadata_args(book.anchors, draft, book.root)
     # An SVG picture without a PNG beside it (a chapter's own image, not a figure of the build)
     # gets one: Word needs a PNG in the picture, the SVG only rides along in an extension.
-    from report.render.docx import svg_fallbacks
+    from report.render.docx_pictures import svg_fallbacks
 
     fallbacks = svg_fallbacks(book, out / "png")
     cover = []
@@ -227,6 +232,8 @@ def _embedded_docx(book, markdown_path: Path, tmp: Path, draft: dict | None, _op
         ],
         extra_env={"MONITOR_PNG_FALLBACKS": str(fallbacks)} if fallbacks else None,
     )
+    from report.render.docx import postprocess_docx  # imported while Pandoc ran (_render_embedded)
+
     postprocess_docx(docx_path, book.figures, draft, date=book.date, lang=book.lang)
     return docx_path
 

@@ -261,14 +261,14 @@ def cached_markdown_json(root: Path, markdown: str, what: str) -> dict:
 def cached_reference_docx(root: Path, path: Path) -> Path:
     """The house styles' reference.docx (render/docx.py) depends only on that code and Pandoc's
     own reference document; making it costs ~0.2 s in the build and again in each DOCX render."""
-    from report.render.docx import write_reference_docx
-
     cache = Cache.of_project(root)
     key = digest("reference-docx", code_version("render/docx.py"), tool_versions())
     entry = cache.get("reference-docx", key)
     if entry is not None:
         entry.copy_to(path, "reference.docx")
         return path
+    from report.render.docx import write_reference_docx  # python-docx: only when it is made
+
     write_reference_docx(path)
     cache.put("reference-docx", key, {"reference.docx": path.read_bytes()})
     return path
