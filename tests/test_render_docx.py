@@ -446,3 +446,40 @@ def test_an_svg_picture_without_a_png_gets_one_in_the_docx(tmp_path):
     blips = re.findall(r"<a:blip\b[^>]*>", document)
     assert blips and all("r:embed=" in b for b in blips), "every picture has a PNG to show"
     assert not (root / "chapters" / "schema.png").exists(), "nothing is written beside the sources"
+
+
+def test_pictures_deflated_by_pandoc_are_copied_and_the_file_is_the_same(tmp_path, monkeypatch):
+    """The post-processed DOCX reuses the pictures as Pandoc deflated them (zlib level 6, as
+    zipfile's): same bytes as deflating them again; a picture that changed is deflated anew."""
+    import datetime as dt
+    import zlib
+
+    from report.render import docx as docx_module
+
+    png = bytes(range(256)) * 4000  # a picture's bytes (any will do)
+    other = b"\x89PNG" + bytes(50_000)
+    source = tmp_path / "pandoc.docx"
+    with zipfile.ZipFile(source, "w") as z:  # as Pandoc writes it: deflated at level 6
+        for name, data in (("word/document.xml", b"<w:document/>"), ("word/media/a.png", png),
+                           ("word/media/b.png", other)):  # fmt: skip
+            z.writestr(name, data, compress_type=zipfile.ZIP_DEFLATED, compresslevel=6)
+    entries = {
+        "word/document.xml": b"<w:document>nieuw</w:document>",
+        "word/media/a.png": png,
+        "word/media/b.png": other[:-1] + b"\x01",
+    }  # fmt: skip  (b changed)
+    stamp = dt.datetime(2025, 6, 30)
+    copied = []
+    real = docx_module._Deflated.compress
+    monkeypatch.setattr(
+        docx_module._Deflated, "compress", lambda self, d: copied.append(len(d)) or real(self, d)
+    )
+    reused, fresh = tmp_path / "reused.docx", tmp_path / "fresh.docx"
+    docx_module._write_deterministic_zip(dict(entries), reused, stamp, reuse=source)
+    docx_module._write_deterministic_zip(dict(entries), fresh, stamp)
+    assert copied == [len(png)]  # a.png copied; b.png (changed) and the XML deflated
+    assert reused.read_bytes() == fresh.read_bytes()
+    with zipfile.ZipFile(reused) as z:
+        assert z.testzip() is None
+        assert {n: z.read(n) for n in z.namelist()} == entries
+        assert zlib.crc32(z.read("word/media/a.png")) == z.getinfo("word/media/a.png").CRC
