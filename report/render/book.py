@@ -932,21 +932,8 @@ def _iter_blocks(blocks: list[Any]):
 
 
 def _iter_cites(node: Any) -> list[dict]:
-    """The Cite elements under ``node``, in document order (a loop, not nested generators: it
-    walks the whole book on every render after an edit)."""
-    found = []
-    stack = [node]
-    while stack:
-        n = stack.pop()
-        if type(n) is list:
-            stack.extend(reversed(n))
-        elif type(n) is dict:
-            if n.get("t") == "Cite":
-                found.append(n)
-            c = n.get("c")
-            if type(c) is list or type(c) is dict:
-                stack.append(c)
-    return found
+    """The Cite elements under ``node``, in document order."""
+    return [n for n in iter_nodes(node) if n.get("t") == "Cite"]
 
 
 def _letters(n: int) -> str:
@@ -975,15 +962,23 @@ def _figure_parts(block: dict[str, Any]) -> tuple[str, str, str, str] | None:
 
 
 def iter_nodes(node: Any):
-    """Every element (a dict) of Pandoc's JSON AST under ``node``, in document order."""
-    if isinstance(node, list):
-        for n in node:
-            yield from iter_nodes(n)
-    elif isinstance(node, dict):
-        yield node
-        c = node.get("c")
-        if isinstance(c, (list, dict)):
-            yield from iter_nodes(c)
+    """Every element (a dict) of Pandoc's JSON AST under ``node``, in document order (a loop,
+    not nested generators: it walks the whole book on every render after an edit)."""
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        if isinstance(n, list):
+            stack.extend(reversed(n))
+        elif isinstance(n, dict):
+            yield n
+            c = n.get("c")
+            if isinstance(c, (list, dict)):
+                stack.append(c)
+
+
+def is_chapter_marker(block: dict) -> bool:
+    """The empty Div (class ``monitor-chapter``) that load_book puts where each chapter starts."""
+    return block.get("t") == "Div" and "monitor-chapter" in block["c"][0][1]
 
 
 @dataclasses.dataclass
@@ -1045,7 +1040,7 @@ def _number(
 
     for block in _iter_blocks(ast["blocks"]):
         t = block.get("t")
-        if t == "Div" and "monitor-chapter" in block["c"][0][1]:
+        if is_chapter_marker(block):
             attrs = dict(block["c"][0][2])
             cur_rel, cur_kind = attrs.get("source", ""), attrs.get("chapter-kind", "chapter")
             cur_num, sec, fig_no, tbl_no, seen_h1 = None, [0] * 7, 0, 0, False
@@ -1162,7 +1157,7 @@ def _check_references(
     found: list[tuple[str, str]] = []
     cur_rel = ""
     for block in ast["blocks"]:
-        if block.get("t") == "Div" and "monitor-chapter" in block["c"][0][1]:
+        if is_chapter_marker(block):
             cur_rel = dict(block["c"][0][2]).get("source", "")
             continue
         for cite in _iter_cites(block):

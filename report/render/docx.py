@@ -1273,17 +1273,15 @@ def _write_entry(out: zipfile.ZipFile, info: zipfile.ZipInfo, data: bytes, defla
     """One entry, deflated at level 6; with ``deflated`` (those bytes, already deflated at level 6
     from ``data``), written without deflating again: zipfile still works out the CRC and sizes
     from ``data`` and writes the same headers, so the file has the same bytes either way."""
-    if deflated is not None:
-        info.file_size = len(data)  # as writestr sets them
-        info._compresslevel = 6
-        with out.open(info, mode="w") as dest:
-            if hasattr(dest, "_compressor"):  # zipfile's writer (CPython 3.6 and later)
-                dest._compressor = _Deflated(deflated)
-                dest.write(data)
-                return
-            dest.write(data)  # another zipfile: it deflates the data itself
-            return
-    out.writestr(info, data, compress_type=zipfile.ZIP_DEFLATED, compresslevel=6)
+    if deflated is None:
+        out.writestr(info, data, compress_type=zipfile.ZIP_DEFLATED, compresslevel=6)
+        return
+    info.file_size = len(data)  # as writestr sets them
+    info._compresslevel = 6
+    with out.open(info, mode="w") as dest:
+        if hasattr(dest, "_compressor"):  # zipfile's writer (CPython 3.6 and later); else it deflates
+            dest._compressor = _Deflated(deflated)
+        dest.write(data)
 
 
 def _write_deterministic_zip(

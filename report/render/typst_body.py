@@ -36,19 +36,16 @@ from typing import Any
 
 from report.cache import Cache, digest
 from report.errors import MonitorError
+from report.render.book import is_chapter_marker
 
 APPENDIX_START = "appendix-start"  # on the marker of the first appendix; typst.lua reads it
-
-
-def is_marker(block: dict) -> bool:
-    return block.get("t") == "Div" and "monitor-chapter" in block["c"][0][1]
 
 
 def split_parts(blocks: list[dict]) -> list[list[dict]]:
     """The body cut before each chapter marker (what precedes the first marker is a part too)."""
     parts: list[list[dict]] = []
     for block in blocks:
-        if is_marker(block) or not parts:
+        if is_chapter_marker(block) or not parts:
             parts.append([])
         parts[-1].append(block)
     return parts
@@ -58,7 +55,7 @@ def mark_appendix_start(blocks: list[dict]) -> None:
     """Give the first appendix's marker ``appendix-start="true"``: typst.lua opens the
     appendices there, without counting chapters through the document."""
     for block in blocks:
-        if is_marker(block):
+        if is_chapter_marker(block):
             attrs = block["c"][0][2]
             if dict(attrs).get("chapter-kind") == "appendix":
                 if not any(k == APPENDIX_START for k, _ in attrs):
