@@ -42,6 +42,7 @@ from pathlib import Path
 from typing import Any
 
 from report.errors import MonitorError
+from report.render.html_pages import LOCAL_LINK, read_site
 
 RENDER_DIR = Path(__file__).resolve().parent
 ASSETS_DIR = RENDER_DIR / "assets"
@@ -108,7 +109,6 @@ def build_html_site(
     until that folder is written (by another thread), so the site is made meanwhile.
     """
     markdown_path = Path(markdown_path)
-    extra_inputs: list[Path] = []
     out_dir = Path(out_dir)
     _prepare_out_dir(out_dir)
 
@@ -120,31 +120,35 @@ def build_html_site(
             block = _figure_block(fig, copies)
             if block is not None:
                 blocks[str(fig.id)] = block
-        figures_json = tmp / "figures.json"
-        figures_json.write_text(json.dumps(blocks, ensure_ascii=False, sort_keys=True), encoding="utf-8")
 
-        if open_data is not None:
-            page = _data_page(book)
-            if markdown_path.suffix == ".json":
-                # The book as read once (report.render.pandoc.read_book_once): the page as a second
-                # JSON document, which Pandoc appends (never its markdown to the JSON text).
-                page_json = _page_json(page, tmp / "gegevens.json", pandoc_path, getattr(book, "root", None))
-                extra_inputs.append(page_json)
-            else:
+        page = _data_page(book) if open_data is not None else None
+        if markdown_path.suffix == ".json" and getattr(book, "root", None) is not None:
+            # The book as read once (report.render.pandoc.read_book_once): page by page, from the
+            # cache where a chapter is unchanged (report/render/html_pages.py).
+            from report.render.html_pages import write_pages
+
+            doc = json.loads(markdown_path.read_text(encoding="utf-8"))
+            if page is not None:  # the Gegevens page's blocks after the book's
+                doc["blocks"] += _page_doc(page, Path(book.root))["blocks"]
+            args, env, _cwd = _base_args(book, markdown_path)
+            written, sitemap = write_pages(book, doc, blocks, [pandoc_path, *args, *_site_args()], env)
+        else:
+            if page is not None:
                 source = markdown_path.read_text(encoding="utf-8")
                 markdown_path = tmp / "book-site.md"
                 markdown_path.write_text(source.rstrip("\n") + "\n\n" + page, "utf-8")
-        chunk_dir = tmp / "site"
-        _run_pandoc(markdown_path, chunk_dir, figures_json, book, pandoc_path, extra_inputs)
+            chunk_dir = tmp / "site"
+            _run_pandoc(markdown_path, chunk_dir, blocks, book, pandoc_path, tmp)
+            written, sitemap = read_site(chunk_dir)
         if open_data is not None:
             if open_data_ready is not None:
                 open_data_ready()
             shutil.copytree(open_data, out_dir / DATA_DIR)
-        sitemap = json.loads((chunk_dir / "sitemap.json").read_text(encoding="utf-8"))
         toc = _Toc(sitemap, _chapter_kinds(book))
         demo = _demo_notice(book)
 
-        pages = {p.name: p.read_text(encoding="utf-8") for p in sorted(chunk_dir.glob("*.html"))}
+        # in the book's order: where an id is on several pages, a link to it goes to the first
+        pages = {name: text.replace("#" + LOCAL_LINK, "#") for name, text in written}
         anchors = _anchor_pages(pages)
         finished = {}
         for name, text in pages.items():
@@ -184,39 +188,18 @@ def _base_args(book: Any, source: Path | None = None) -> tuple[list[str], dict[s
     return ["-f", "markdown", "-t", "chunkedhtml"], None, None
 
 
-def _page_json(page: str, out: Path, pandoc_path: str, root: Path | None = None) -> Path:
-    """The markdown ``page`` as Pandoc's JSON, to follow the book's JSON as a second input."""
-    from report.render.book import read_markdown_json
+def _page_doc(page: str, root: Path) -> dict:
+    """The markdown ``page`` as Pandoc's JSON (read once and kept), to follow the book's blocks."""
+    from report.render.format_cache import cached_markdown_json
 
-    if root is not None:
-        from report.render.format_cache import cached_markdown_json
-
-        doc = cached_markdown_json(root, page, "the Gegevens page")
-    else:
-        doc = read_markdown_json(page, pandoc_path, "the Gegevens page")
-    doc["meta"] = {}  # the book's metadata stays the book's
-    out.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
-    return out
+    return cached_markdown_json(root, page, "the Gegevens page")
 
 
-def _run_pandoc(
-    markdown_path: Path,
-    chunk_dir: Path,
-    figures_json: Path,
-    book: Any,
-    pandoc_path: str,
-    extra_inputs: list[Path] = (),
-) -> None:
-    args, env, cwd = _base_args(book, markdown_path)
-    cmd = [
-        pandoc_path,
-        str(markdown_path),
-        *map(str, extra_inputs),
-        *args,
+def _site_args() -> list[str]:
+    """What the site's Pandoc runs share after the reader, writer and filters of _base_args."""
+    return [
         "--lua-filter",
         str(SITE_FILTER),
-        "-M",
-        f"monitor-html-figures={figures_json}",
         "--template",
         str(PAGE_TEMPLATE),
         "--split-level=1",
@@ -225,9 +208,18 @@ def _run_pandoc(
         "--table-caption-position=above",
         "--section-divs",
         "--wrap=none",
-        "-o",
-        str(chunk_dir),
     ]
+
+
+def _run_pandoc(
+    markdown_path: Path, chunk_dir: Path, figures: dict[str, str], book: Any, pandoc_path: str, tmp: Path
+) -> None:
+    """The whole book in one run (a markdown file; a book without a project root)."""
+    figures_json = tmp / "figures.json"
+    figures_json.write_text(json.dumps(figures, ensure_ascii=False, sort_keys=True), encoding="utf-8")
+    args, env, cwd = _base_args(book, markdown_path)
+    cmd = [pandoc_path, str(markdown_path), *args, *_site_args()]
+    cmd += ["-M", f"monitor-html-figures={figures_json}", "-o", str(chunk_dir)]
     proc = subprocess.run(cmd, capture_output=True, env=env, cwd=cwd, check=False)
     if proc.returncode != 0:
         msg = proc.stderr.decode("utf-8", "replace").strip()
@@ -648,26 +640,31 @@ _ID = re.compile(r'<[a-zA-Z][^>]*?\sid="([^"]+)"')
 _LOCAL_HREF = re.compile(r'(<a\b[^>]*?\bhref=")#([^"]+)(")')
 
 
-def _anchor_pages(pages: dict[str, str]) -> dict[str, str]:
-    """Which page holds each id (first page wins)."""
+def _anchor_pages(pages: dict[str, str]) -> tuple[dict[str, str], dict[str, list[str]]]:
+    """Which page holds each id (the first in the book's order), and each page's ids."""
     where: dict[str, str] = {}
+    ids: dict[str, list[str]] = {}
     for name, text in pages.items():
-        for anchor in _ID.findall(text):
-            where.setdefault(html.unescape(anchor), name)
-    return where
+        ids[name] = [html.unescape(anchor) for anchor in _ID.findall(text)]
+        for anchor in ids[name]:
+            where.setdefault(anchor, name)
+    return where, ids
 
 
-def _fix_cross_page_links(text: str, name: str, anchors: dict[str, str]) -> str:
-    """``href="#x"`` to an id on another page → ``page.html#x``.
+def _fix_cross_page_links(text: str, name: str, anchors: tuple[dict[str, str], dict[str, list[str]]]) -> str:
+    """``href="#x"`` to an id on another page → ``page.html#x``; to an id on this page it stays.
 
-    Pandoc's chunkedhtml rewrites links to headings, but not to figures (their id sits on the
-    Figure element), so references like "Figuur 2.1" from another chapter would go nowhere.
+    Every internal link, as site.lua hid them all from Pandoc's chunkedhtml (html_pages.py):
+    one rule for headings, figures, tables and notes. An id on this page wins (each page has
+    its own footnotes ``fn1``, ...); else the first page in the book's order that has it.
     """
+    where, ids = anchors
+    here = set(ids.get(name, ()))
 
     def repl(m: re.Match[str]) -> str:
         target = html.unescape(m.group(2))
-        page = anchors.get(target)
-        if page is None or page == name:
+        page = where.get(target)
+        if page is None or page == name or target in here:
             return m.group(0)
         return f"{m.group(1)}{_attr(page)}#{m.group(2)}{m.group(3)}"
 

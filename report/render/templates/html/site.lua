@@ -10,6 +10,8 @@ site.lua — the HTML site of the embedded engine (runs after report/render/cros
   role="note"; a leading heading inside a callout becomes its title (Quarto's syntax), so it
   does not turn into a section of the site.
 * The empty chapter marker Divs (`.monitor-chapter`) are dropped.
+* Every internal link `#x` becomes `#<U+E000>x`, so Pandoc's chunkedhtml points none of them at
+  another page: report/render/html.py resolves them over the finished pages (html_pages.py).
 ]]
 
 local figures = {}
@@ -88,8 +90,17 @@ local function Div(div)
   end
 end
 
+local LOCAL_LINK = "\u{E000}"  -- report/render/html_pages.py: LOCAL_LINK
+
+local function Link(link)
+  if link.target:sub(1, 1) == "#" and #link.target > 1 then
+    link.target = "#" .. LOCAL_LINK .. link.target:sub(2)
+    return link
+  end
+end
+
 function Pandoc(doc)
   read_figures(doc.meta)
   doc.meta["monitor-html-figures"] = nil
-  return doc:walk({ Figure = Figure, Image = Image, Div = Div })
+  return doc:walk({ Figure = Figure, Image = Image, Div = Div, Link = Link })
 end
