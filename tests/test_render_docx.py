@@ -483,3 +483,74 @@ def test_pictures_deflated_by_pandoc_are_copied_and_the_file_is_the_same(tmp_pat
         assert z.testzip() is None
         assert {n: z.read(n) for n in z.namelist()} == entries
         assert zlib.crc32(z.read("word/media/a.png")) == z.getinfo("word/media/a.png").CRC
+
+
+# --- stand-ins: Pandoc lays a picture out from its header, the post-processing puts it in ---
+
+
+def test_the_docx_holds_each_figures_png_and_no_stand_in(book_docx):
+    """The mini book's figure went through Pandoc as a stand-in: the DOCX holds its PNG."""
+    from report.render.docx_pictures import STAND_IN
+
+    png = (book_docx["root"] / "_generated/figuren/inbeslagnames_nl-kg.png").read_bytes()
+    for path in (book_docx["final"], book_docx["draft"]):
+        with zipfile.ZipFile(path) as z:
+            media = {n: z.read(n) for n in z.namelist() if n.startswith("word/media/")}
+        assert png in media.values(), f"{path.name}: the figure's PNG"
+        assert not [n for n, data in media.items() if STAND_IN in data[:4096]], "a stand-in left"
+
+
+def test_pandoc_lays_out_a_stand_in_as_its_png(tmp_path):
+    """The same size and resolution in the DOCX as the PNG itself (Pandoc reads the header)."""
+    import pypandoc
+
+    from report.render.docx_pictures import STAND_IN, _stand_in
+
+    png = (FIXTURE / "_generated/figuren/inbeslagnames_nl-kg.png").read_bytes()
+    stand_in = _stand_in(png, 7)
+    assert stand_in is not None and len(stand_in) < 200 and STAND_IN + b"\x007" in stand_in
+    (tmp_path / "real.png").write_bytes(png)
+    (tmp_path / "stand-in.png").write_bytes(stand_in)
+    (tmp_path / "x.md").write_text("![a](real.png)\n\n![b](stand-in.png)\n", encoding="utf-8")
+    out = tmp_path / "x.docx"
+    subprocess.run([pypandoc.get_pandoc_path(), "x.md", "-o", str(out)], cwd=tmp_path, check=True)
+    with zipfile.ZipFile(out) as z:
+        extents = re.findall(r"<wp:extent [^>]*>", z.read("word/document.xml").decode("utf-8"))
+    assert len(extents) == 2 and extents[0] == extents[1]
+    assert _stand_in(b"GIF89a" + bytes(100), 1) is None  # not a PNG: Pandoc gets the file itself
+
+
+def test_a_stand_in_without_its_picture_is_an_error(tmp_path):
+    import datetime as dt
+
+    from report.render import docx as docx_module
+    from report.render.docx_pictures import _stand_in
+
+    png = (FIXTURE / "_generated/figuren/inbeslagnames_nl-kg.png").read_bytes()
+    entries = {"word/document.xml": b"<w:document/>", "word/media/rId9.png": _stand_in(png, 0)}
+    out = tmp_path / "x.docx"
+    with pytest.raises(MonitorError, match="rId9.png is a picture's stand-in"):
+        docx_module._write_deterministic_zip(dict(entries), out, dt.datetime(2025, 6, 30), pictures={})
+    assert not out.exists()
+    pictures = {entries["word/media/rId9.png"]: FIXTURE / "_generated/figuren/inbeslagnames_nl-kg.png"}
+    docx_module._write_deterministic_zip(
+        dict(entries), out, dt.datetime(2025, 6, 30), pictures=pictures, root=tmp_path
+    )
+    with zipfile.ZipFile(out) as z:
+        assert z.testzip() is None and z.read("word/media/rId9.png") == png
+
+
+def test_a_picture_is_deflated_once_as_zipfile_deflates_it(tmp_path):
+    import zlib
+
+    from report.render import docx_pictures
+
+    png = (FIXTURE / "_generated/figuren/inbeslagnames_nl-kg.png").read_bytes()
+    first = docx_pictures.deflated_picture(tmp_path, png)
+    compressor = zlib.compressobj(6, zlib.DEFLATED, -15)
+    assert first == compressor.compress(png) + compressor.flush()
+    assert zlib.decompress(first, -15) == png
+    entries = list((tmp_path / ".monitor-cache" / "deflated-picture").glob("*/*"))
+    assert len(entries) == 1
+    assert docx_pictures.deflated_picture(tmp_path, png) == first  # from the cache
+    assert docx_pictures.deflated_picture(tmp_path, png + b"\x00") != first  # another picture

@@ -208,9 +208,11 @@ def _embedded_docx(book, markdown_path: Path, tmp: Path, draft: dict | None, _op
         anchor_args = anchor_metadata_args(book.anchors, draft, book.root)
     # An SVG picture without a PNG beside it (a chapter's own image, not a figure of the build)
     # gets one: Word needs a PNG in the picture, the SVG only rides along in an extension.
-    from report.render.docx_pictures import svg_fallbacks
+    from report.render.docx_pictures import picture_stand_ins, svg_fallbacks
 
     fallbacks = svg_fallbacks(book, out / "png")
+    # Pandoc embeds stand-ins (each PNG's header), the post-processing the PNGs (deflated once).
+    stand_ins, pictures = picture_stand_ins(book, out / "stand-ins", fallbacks)
     cover = []
     if book.demo_notice:
         # On the title page, under the title block: the data are fictitious.
@@ -230,11 +232,16 @@ def _embedded_docx(book, markdown_path: Path, tmp: Path, draft: dict | None, _op
             *cover,
             *anchor_args,
         ],
-        extra_env={"MONITOR_PNG_FALLBACKS": str(fallbacks)} if fallbacks else None,
+        extra_env={
+            **({"MONITOR_PNG_FALLBACKS": str(fallbacks)} if fallbacks else {}),
+            **({"MONITOR_PNG_STAND_INS": str(stand_ins)} if stand_ins else {}),
+        },
     )
     from report.render.docx import postprocess_docx  # imported while Pandoc ran (_render_embedded)
 
-    postprocess_docx(docx_path, book.figures, draft, date=book.date, lang=book.lang)
+    postprocess_docx(
+        docx_path, book.figures, draft, date=book.date, lang=book.lang, pictures=pictures, root=book.root
+    )
     return docx_path
 
 

@@ -527,6 +527,8 @@ def postprocess_docx(
     *,
     date: str | _dt.date | None = None,
     lang: str = "nl",
+    pictures: dict[bytes, Path] | None = None,
+    root: Path | None = None,
 ) -> None:
     """Complete the DOCX at ``path`` in place.
 
@@ -535,6 +537,9 @@ def postprocess_docx(
     optional ``label``, default "CONCEPT") for the reviewers' draft.
     ``date``: the book's date (ISO ``YYYY-MM-DD``), used for the document properties and zip
     timestamps; defaults to the draft date, then to the date in the document's metadata.
+
+    ``pictures``: {stand-in: PNG} (report/render/docx_pictures.py, ``picture_stand_ins``): each
+    stand-in Pandoc embedded is replaced by its PNG, deflated once and kept in ``root``'s cache.
 
     Raises :class:`MonitorError` when a picture ends up without alt text.
     """
@@ -564,9 +569,8 @@ def postprocess_docx(
         mark_draft_pages(doc)
     _core_properties(doc, when)
 
-    _write_deterministic_zip(
-        _package_entries(doc), path, _dt.datetime.combine(when, _dt.time()) if when else _EPOCH, reuse=path
-    )
+    stamp = _dt.datetime.combine(when, _dt.time()) if when else _EPOCH
+    _write_deterministic_zip(_package_entries(doc), path, stamp, reuse=path, pictures=pictures, root=root)
 
 
 # --- figures ------------------------------------------------------------------------------
@@ -1285,14 +1289,22 @@ def _write_entry(out: zipfile.ZipFile, info: zipfile.ZipInfo, data: bytes, defla
 
 
 def _write_deterministic_zip(
-    data: bytes | dict[str, bytes], path: Path, stamp: _dt.datetime, reuse: Path | None = None
+    data: bytes | dict[str, bytes],
+    path: Path,
+    stamp: _dt.datetime,
+    reuse: Path | None = None,
+    pictures: dict[bytes, Path] | None = None,
+    root: Path | None = None,
 ) -> None:
     """Write the OOXML package (zip bytes, or its entries) with a fixed entry order and fixed
     timestamps, atomically. ``reuse``: a zip whose deflated pictures are copied where an entry
-    has the same CRC and size (the DOCX as Pandoc wrote it, before post-processing)."""
+    has the same CRC and size (the DOCX as Pandoc wrote it, before post-processing).
+    ``pictures``: {stand-in: PNG}; a stand-in entry is written as that PNG (postprocess_docx)."""
     import zlib
 
-    pictures = _compressed_pictures(reuse) if reuse is not None else {}
+    from report.render.docx_pictures import STAND_IN, deflated_picture
+
+    deflated = _compressed_pictures(reuse) if reuse is not None else {}
     date_time = (max(stamp.year, 1980), stamp.month, stamp.day, 0, 0, 0)
     if isinstance(data, dict):
         entries = data
@@ -1314,7 +1326,14 @@ def _write_deterministic_zip(
             info.create_system = 0
             info.external_attr = 0
             content = entries[name]
-            kept = pictures.get(name)
+            if name.startswith("word/media/") and STAND_IN in content[:4096]:
+                real = (pictures or {}).get(content)
+                if real is None or root is None:
+                    raise MonitorError(f"{path}: {name} is a picture's stand-in with no picture to put in")
+                content = real.read_bytes()
+                _write_entry(out, info, content, deflated_picture(root, content))
+                continue
+            kept = deflated.get(name)
             same = kept is not None and kept[1] == len(content) and kept[0] == zlib.crc32(content)
             _write_entry(out, info, content, kept[2] if same else None)
     os.replace(tmp, path)
