@@ -189,3 +189,31 @@ def test_write_typst_fills_the_template_as_one_run_would(built_project, tmp_path
 ])  # fmt: skip
 def test_join_keeps_the_larger_line_break(pieces, joined):
     assert typst_body.join(pieces) == joined
+
+
+@pytest.mark.parametrize("body", ["x", "x\n", "x\n\n\n", "x\n \n", "x \n", "\nx", "x\n  y\n\n", "x\r\n"])
+def test_the_body_in_the_kept_template_is_what_pandoc_writes(body, tmp_path):
+    """Pandoc writes a raw body as it is less one final line break: the kept template with the
+    body put between its two halves is Pandoc's own filling, for every kind of ending."""
+    from report.render.pdf import TYPST_TEMPLATE, template_around
+
+    book = _Book(tmp_path)
+    book.root = tmp_path
+    env = {"MONITOR_ROOT": tmp_path.as_posix(), "SOURCE_DATE_EPOCH": "0"}
+    doc = {
+        "pandoc-api-version": [1, 23, 1],
+        "meta": {"title": {"t": "MetaInlines", "c": [{"t": "Str", "c": "T"}]}},
+    }
+    extra = ["--template", str(TYPST_TEMPLATE), "--toc", "--wrap=preserve"]
+    head, tail = template_around(book, doc, extra, env)
+    filled = {**doc, "blocks": [{"t": "RawBlock", "c": ["typst", body]}]}
+    proc = subprocess.run(
+        [pandoc_path(), "-", "-f", "json", "-t", "typst", "--resource-path", str(tmp_path), *extra],
+        input=json.dumps(filled).encode(),
+        capture_output=True,
+        env={**pandoc_env(book), **env},
+        cwd=tmp_path,
+        check=True,
+    )
+    assert head + (body[:-1] if body.endswith("\n") else body) + tail == proc.stdout.decode()
+    assert template_around(book, doc, extra, env) == (head, tail)  # from the cache

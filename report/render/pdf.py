@@ -32,12 +32,11 @@ def write_typst(book: Book, markdown_path: Path, typ_path: Path, draft: dict | N
     """Pandoc: the book (as read once) → Typst source with the monitor template.
 
     The body chapter by chapter, from the cache where a chapter is unchanged
-    (:mod:`report.render.typst_body`); then the template in a small run of its own.
+    (:mod:`report.render.typst_body`), in the filled template (:func:`template_around`).
     """
     import json
-    import subprocess
 
-    from report.render.pandoc import pandoc_args, pandoc_env, pandoc_path, read_book_once, shared_args
+    from report.render.pandoc import pandoc_args, pandoc_env, pandoc_path, read_book_once
     from report.render.typst_body import body_typst
 
     if markdown_path.suffix != ".json":
@@ -60,18 +59,46 @@ def write_typst(book: Book, markdown_path: Path, typ_path: Path, draft: dict | N
         from report.render.draft import draft_line
 
         extra += ["-M", f"monitor-draft={draft_line(draft)}"]
-    # The filled template: the metadata, and the body as one raw block (written as it is).
+    head, tail = template_around(book, doc, extra, env)
+    # Pandoc writes a raw block as it is, less one line break at its end.
+    source_text = head + (body[:-1] if body.endswith("\n") else body) + tail
+    # Pandoc centres every table; the house style sets tables flush left like the text.
+    typ_path.write_text(source_text.replace("align(center)[#table(", "align(left)[#table("), encoding="utf-8")
+    return typ_path
+
+
+def template_around(book: Book, doc: dict, extra: list[str], env: dict[str, str]) -> tuple[str, str]:
+    """The filled template before and after the body: Pandoc's Typst of the metadata with a
+    marker as the body (one raw block), split at it; kept in the cache, keyed on the metadata,
+    the arguments and the render code (the template is part of it)."""
+    import json
+    import subprocess
+    import uuid
+
+    from report.cache import Cache, digest
+    from report.render.format_cache import render_code, tool_versions
+    from report.render.pandoc import pandoc_path, shared_args
+
+    cmd = [pandoc_path(), "-", "-f", "json", "-t", "typst", *shared_args(book), *extra]
+    cache = Cache.of_project(book.root)
+    fixed = [env.get("MONITOR_ROOT"), env.get("SOURCE_DATE_EPOCH")]
+    key = digest("typst-template", render_code("pdf"), tool_versions(), cmd[1:], doc["meta"], fixed)
+    entry = cache.get("typst-template", key)
+    if entry is not None:
+        head, tail = (entry.file(name).read_text(encoding="utf-8") for name in ("head.typ", "tail.typ"))
+        return head, tail
+    marker = f"monitor-body-{uuid.uuid4().hex}"
     filled = {"pandoc-api-version": doc["pandoc-api-version"], "meta": doc["meta"]}
-    filled["blocks"] = [{"t": "RawBlock", "c": ["typst", body]}]
-    cmd = [pandoc_path(), "-", "-f", "json", "-t", "typst", *shared_args(book), "-o", str(typ_path), *extra]
+    filled["blocks"] = [{"t": "RawBlock", "c": ["typst", marker]}]
     source = json.dumps(filled, ensure_ascii=False).encode("utf-8")
     proc = subprocess.run(cmd, input=source, capture_output=True, env=env, cwd=book.root, check=False)
     if proc.returncode != 0:
         raise MonitorError(f"Pandoc (typst) failed: {proc.stderr.decode('utf-8', 'replace').strip()}")
-    # Pandoc centres every table; the house style sets tables flush left like the text.
-    source_text = typ_path.read_text(encoding="utf-8")
-    typ_path.write_text(source_text.replace("align(center)[#table(", "align(left)[#table("), encoding="utf-8")
-    return typ_path
+    pieces = proc.stdout.decode("utf-8").split(marker)
+    if len(pieces) != 2:
+        raise MonitorError(f"{TYPST_TEMPLATE}: the template must hold $body$ once ({len(pieces) - 1} found)")
+    cache.put("typst-template", key, {"head.typ": pieces[0], "tail.typ": pieces[1]})
+    return pieces[0], pieces[1]
 
 
 def compile_typst(book: Book, typ_path: Path, pdf_path: Path) -> Path:
