@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import time
 from enum import Enum
 from pathlib import Path
@@ -110,6 +111,7 @@ def render(
 ) -> None:
     """Build (when inputs changed), check the chapters and render the report to _book/."""
     from report.final import final_gate
+    from report.render import preload as preload_render
     from report.render import render as render_book
 
     try:
@@ -125,11 +127,18 @@ def render(
             if not gates:
                 gates.append(final_gate(project, final))
 
+        default = [Format.pdf, Format.docx] if draft else list(Format)  # no HTML draft
+        formats = [f.value for f in (fmt or default)]
+
         def status_meanwhile() -> None:
             try:
                 status_gate()
             except MonitorError:
                 pass  # said after the build, when it is asked again
+            # and what the checks and the render import (~0.3 s), while this thread would wait
+            importlib.import_module("report.check")
+            if engine.value == "embedded":
+                preload_render(formats)
 
         # Build first, also for Quarto (whose pre-render then finds it up to date): the checks
         # read the variables, and the book's {{< blok >}} blocks come from the build.
@@ -137,8 +146,6 @@ def render(
         status_gate()
         gate = gates[0]
         checked = _check_before_render(project, gate)
-        default = [Format.pdf, Format.docx] if draft else list(Format)  # no HTML draft
-        formats = [f.value for f in (fmt or default)]
         _note(f"render: {', '.join(formats)}")
         t0 = time.perf_counter()
         with console.status(f"render: {', '.join(formats)} ({engine.value} engine)"):

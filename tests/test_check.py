@@ -453,13 +453,19 @@ def test_the_book_the_checks_read_is_the_book_a_render_reads(project: Path, monk
         if field.compare and field.name != "references":
             assert getattr(checked, field.name) == getattr(fresh, field.name), field.name
     # monitor render: the checks read the book, the render does not read it again
-    calls = []
+    calls, bodies = [], []
     real = book_module.load_book
     for module in (book_module, context_module):
         monkeypatch.setattr(module, "load_book", lambda *a, **k: calls.append(k) or real(*a, **k))
+    from report.render import chapter_ast
+
+    real_body = chapter_ast.read_body
+    monkeypatch.setattr(chapter_ast, "read_body", lambda *a: bodies.append(1) or real_body(*a))
+    append(project, "Nog een zin, zodat de checks het boek opnieuw lezen.\n")
     result = CliRunner().invoke(app, ["render", "--format", "html", "--root", str(project)])
     assert result.exit_code == 0, result.output
     assert calls == [{"problems": []}]  # the checks' read only
+    assert bodies == [1], "the render takes the chapters' AST the checks read (not read again)"
     # a book with a problem: no book given, so the render reads (and refuses) it itself
     append(project, "Zie @fig-bestaat-niet.\n")
     assert check_book(project)[1] is None

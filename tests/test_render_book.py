@@ -248,6 +248,37 @@ def test_book_read_once_is_the_same_from_the_numbering_pass_or_read_anew(tmp_pat
     assert reused == anew and reused["meta"]["title"]
 
 
+def test_the_formats_share_the_book_as_read_once_and_leave_it_as_it_was(mini: Path, monkeypatch):
+    """PDF and HTML take the document read_book_once kept instead of parsing its file again;
+    it is shared by their threads, so neither may change it (the DOCX reads the file)."""
+    import copy
+
+    from report.render import pandoc as pandoc_module
+    from report.render import render
+
+    kept = []
+    real = pandoc_module.read_book_once
+    real_loads = json.loads
+
+    def spy(book, markdown_path):
+        out = real(book, markdown_path)
+        kept.append((book, copy.deepcopy(book.read_once[1]), real_loads(out.read_text(encoding="utf-8"))))
+        return out
+
+    monkeypatch.setattr(pandoc_module, "read_book_once", spy)
+    parsed = []
+    monkeypatch.setattr(
+        json, "loads", lambda text, *a, **k: parsed.append(len(text)) or real_loads(text, *a, **k)
+    )
+    book = load_book(mini)
+    render(mini, formats=("pdf", "html", "docx"), book=book)
+    ((shared, before, written),) = kept
+    assert shared is book and before == written, "the document kept is the one written"
+    assert book.read_once[1] == before, "a format changed the shared document"
+    size = len(json.dumps(before, ensure_ascii=False, separators=(",", ":")))
+    assert size not in parsed, "a format parsed the book's JSON again"
+
+
 def test_unknown_reference_stops_the_render_naming_it():
     from report.render.crossref import apply_crossrefs
 

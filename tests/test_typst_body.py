@@ -29,7 +29,7 @@ class _Book:
 def whole_typst(book, doc: dict) -> str:
     """Pandoc's Typst of the whole body in one run, with the same filters (the reference)."""
     doc = copy.deepcopy(doc)
-    typst_body.mark_appendix_start(doc["blocks"])
+    doc["blocks"] = typst_body.mark_appendix_start(doc["blocks"])
     proc = subprocess.run(
         [pandoc_path(), "-", *pandoc_args(book, "typst"), "--wrap=preserve"],
         input=json.dumps(doc).encode(),
@@ -161,7 +161,7 @@ def test_write_typst_fills_the_template_as_one_run_would(built_project, tmp_path
     md.write_text(book.markdown, encoding="utf-8")
     got = write_typst(book, md, tmp_path / "book.typ").read_text(encoding="utf-8")
     doc = json.loads(md.with_suffix(".json").read_text(encoding="utf-8"))
-    typst_body.mark_appendix_start(doc["blocks"])
+    doc["blocks"] = typst_body.mark_appendix_start(doc["blocks"])
     args = pandoc_args(book, "typst") + [
         "--template", str(TYPST_TEMPLATE), "--toc", "--toc-depth=2", "-V", "papersize=a4",
         "-V", "mainfont=Noto Sans", "--wrap=preserve",

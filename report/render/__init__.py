@@ -43,7 +43,24 @@ TMP_PREFIX = ".monitor-tmp-"
 # Which formats the last embedded render drew and which it copied from the cache (benchmark, tests).
 LAST_RENDER: dict[str, list[str]] = {}
 
-__all__ = ["FORMATS", "ENGINES", "render", "draft_info", "quarto_path"]
+__all__ = ["FORMATS", "ENGINES", "render", "draft_info", "quarto_path", "preload"]
+
+# What each format imports that takes a while (python-docx ~0.05 s, openpyxl for the open data
+# ~0.1 s): see preload.
+_MODULES = {
+    "pdf": ["report.render.pdf", "report.render.typst_body", "typst"],
+    "docx": ["report.render.docx", "report.render.docx_pictures"],
+    "html": ["report.render.html", "report.render.html_pages"],
+}
+_SHARED = ["report.render.book", "report.render.crossref", "report.render.opendata", "openpyxl"]
+
+
+def preload(formats: Iterable[str] = FORMATS) -> None:
+    """Import the modules rendering ``formats`` needs, ahead of the render: for a caller whose
+    thread would otherwise wait (``monitor render`` while the build waits for its figure
+    workers), so that the render's threads do not import them in turn, one at a time."""
+    for name in _SHARED + [m for fmt in formats for m in _MODULES.get(fmt, [])]:
+        importlib.import_module(name)
 
 
 def draft_info(book) -> dict:

@@ -190,6 +190,8 @@ class Book:
     body_ast: Any = dataclasses.field(default=None, repr=False, compare=False)
     # (metadata block, the body's parts as report.render.chapter_ast reads them), ditto.
     body_parts: Any = dataclasses.field(default=None, repr=False, compare=False)
+    # (path, document) of report.render.pandoc.read_book_once, for the writers; ditto.
+    read_once: Any = dataclasses.field(default=None, repr=False, compare=False)
 
     def take_body_ast(self, text: str) -> tuple[str, dict] | None:
         """The numbering pass's AST when ``text`` is this book's markdown, once (the caller
@@ -1367,7 +1369,7 @@ def load_book(
         if anchor_expander
         else None,
         anchors=anchor_expander.anchors if anchor_expander else None,
-        body_ast=(front_block, body_ast[0]) if body_ast and problems is None else None,
+        body_ast=(front_block, body_ast[0]) if body_ast else None,
         body_parts=(front_block, parts),
     )
 

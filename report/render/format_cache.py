@@ -104,7 +104,17 @@ def format_key(
         # references: derived from the markdown (in the key) and only filled when the numbering
         # was read afresh, so a book from the numbering cache would otherwise never match
         if f.name
-        not in ("chapters", "labels", "figures", "markdown", "root", "references", "body_ast", "body_parts")
+        not in (
+            "chapters",
+            "labels",
+            "figures",
+            "markdown",
+            "root",
+            "references",
+            "body_ast",
+            "body_parts",
+            "read_once",
+        )
     }
     return digest(
         "format",

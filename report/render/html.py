@@ -126,10 +126,11 @@ def build_html_site(
             # The book as read once (report.render.pandoc.read_book_once): page by page, from the
             # cache where a chapter is unchanged (report/render/html_pages.py).
             from report.render.html_pages import write_pages
+            from report.render.pandoc import read_once_doc
 
-            doc = json.loads(markdown_path.read_text(encoding="utf-8"))
+            doc = read_once_doc(book, markdown_path)  # shared with the other formats: not changed
             if page is not None:  # the Gegevens page's blocks after the book's
-                doc["blocks"] += _page_doc(page, Path(book.root))["blocks"]
+                doc = {**doc, "blocks": doc["blocks"] + _page_doc(page, Path(book.root))["blocks"]}
             args, env, _cwd = _base_args(book, markdown_path)
             written, sitemap = write_pages(book, doc, blocks, [pandoc_path, *args, *_site_args()], env)
         else:

@@ -123,4 +123,17 @@ def read_book_once(book: Book, markdown_path: Path) -> Path:
         doc = read_markdown_json(text, pandoc_path())
     apply_crossrefs(doc, xref_table(book.labels))
     out.write_text(json.dumps(doc, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
+    book.read_once = (out, doc)  # for the writers in this process (read_once_doc), not parsed again
     return out
+
+
+def read_once_doc(book: Book, path: Path) -> dict:
+    """The book as :func:`read_book_once` wrote it to ``path``: the document it kept (shared by
+    the formats' threads, so never changed: a writer that needs other blocks makes a new list),
+    else parsed from the file."""
+    import json
+
+    kept = getattr(book, "read_once", None)
+    if kept is not None and kept[0] == path:
+        return kept[1]
+    return json.loads(Path(path).read_text(encoding="utf-8"))

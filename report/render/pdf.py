@@ -34,14 +34,12 @@ def write_typst(book: Book, markdown_path: Path, typ_path: Path, draft: dict | N
     The body chapter by chapter, from the cache where a chapter is unchanged
     (:mod:`report.render.typst_body`), in the filled template (:func:`template_around`).
     """
-    import json
-
-    from report.render.pandoc import pandoc_args, pandoc_env, pandoc_path, read_book_once
+    from report.render.pandoc import pandoc_args, pandoc_env, pandoc_path, read_book_once, read_once_doc
     from report.render.typst_body import body_typst
 
     if markdown_path.suffix != ".json":
         markdown_path = read_book_once(book, markdown_path)
-    doc = json.loads(markdown_path.read_text(encoding="utf-8"))
+    doc = read_once_doc(book, markdown_path)  # shared with the other formats: not changed
     env = pandoc_env(book)
     body = body_typst(book, doc, pandoc_path(), pandoc_args(book, "typst", markdown_path), env)
     extra = [

@@ -51,16 +51,19 @@ def split_parts(blocks: list[dict]) -> list[list[dict]]:
     return parts
 
 
-def mark_appendix_start(blocks: list[dict]) -> None:
-    """Give the first appendix's marker ``appendix-start="true"``: typst.lua opens the
-    appendices there, without counting chapters through the document."""
-    for block in blocks:
+def mark_appendix_start(blocks: list[dict]) -> list[dict]:
+    """``blocks`` with the first appendix's marker given ``appendix-start="true"`` (a copy of
+    that marker; ``blocks`` is not changed: the book as read once is shared by the formats):
+    typst.lua opens the appendices there, without counting chapters through the document."""
+    for i, block in enumerate(blocks):
         if is_chapter_marker(block):
-            attrs = block["c"][0][2]
+            (ident, classes, attrs), content = block["c"]
             if dict(attrs).get("chapter-kind") == "appendix":
-                if not any(k == APPENDIX_START for k, _ in attrs):
-                    attrs.append([APPENDIX_START, "true"])
-                return
+                if any(k == APPENDIX_START for k, _ in attrs):
+                    return blocks
+                marker = {**block, "c": [[ident, classes, [*attrs, [APPENDIX_START, "true"]]], content]}
+                return [*blocks[:i], marker, *blocks[i + 1 :]]
+    return blocks
 
 
 def join(pieces: list[str]) -> str:
@@ -85,9 +88,7 @@ def body_typst(book: Any, doc: dict, pandoc: str, args: list[str], env: dict[str
     filters): the cached parts and, in one Pandoc run, the others."""
     from report.render.format_cache import render_code, tool_versions
 
-    blocks = doc["blocks"]
-    mark_appendix_start(blocks)
-    parts = split_parts(blocks)
+    parts = split_parts(mark_appendix_start(doc["blocks"]))
     cache = Cache.of_project(book.root)
     context = [render_code("pdf"), tool_versions(), args, book.root.as_posix()]
     texts = [json.dumps(part, ensure_ascii=False, separators=(",", ":")) for part in parts]
