@@ -363,3 +363,16 @@ def test_every_chapter_brings_generated_blocks_through_blok():
         assert "include /_generated" not in text, qmd.name
     assert "{{< blok indicatoren/inbeslagnames_nl.md >}}" in (root / "chapters" / "02-import.qmd").read_text()
     assert (root / "_extensions" / "monitor" / "blok.lua").is_file()
+
+
+def test_preload_imports_what_each_format_renders_with():
+    """monitor render imports these while the build waits for its figures: a name that is not a
+    module would stop the build, so every one is imported here."""
+    import sys
+
+    from report.render import FORMATS, _MODULES, _SHARED, preload
+
+    preload(FORMATS)
+    assert set(FORMATS) <= set(_MODULES)
+    for name in _SHARED + [m for fmt in FORMATS for m in _MODULES[fmt]]:
+        assert name in sys.modules, name
