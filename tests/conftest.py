@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -40,3 +41,8 @@ def browser():
     yield b
     b.close()
     playwright.stop()
+
+
+# The PDF is compiled in the test's own process: no Typst server outlives a test
+# (tests/test_typst_server.py starts and stops its own).
+os.environ.setdefault("MONITOR_TYPST_SERVER", "off")

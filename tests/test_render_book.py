@@ -370,7 +370,7 @@ def test_preload_imports_what_each_format_renders_with():
     module would stop the build, so every one is imported here."""
     import sys
 
-    from report.render import FORMATS, _MODULES, _SHARED, preload
+    from report.render import _MODULES, _SHARED, FORMATS, preload
 
     preload(FORMATS)
     assert set(FORMATS) <= set(_MODULES)

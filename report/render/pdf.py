@@ -99,28 +99,15 @@ def template_around(book: Book, doc: dict, extra: list[str], env: dict[str, str]
     return pieces[0], pieces[1]
 
 
-def compile_typst(book: Book, typ_path: Path, pdf_path: Path) -> Path:
-    """typst.compile with PDF/UA-1, the project's fonts and the book date as timestamp."""
-    import typst
-
-    try:
-        typst.compile(
-            str(typ_path),
-            output=str(pdf_path),
-            root=str(book.root),
-            font_paths=[str(fonts_dir(book))],
-            ignore_system_fonts=True,
-            pdf_standards=["ua-1"],
-            timestamp=book.source_date_epoch,
-        )
-    except Exception as exc:  # typst raises TypstError (a RuntimeError subclass)
-        raise MonitorError(f"Typst could not make the PDF ({typ_path.name}): {exc}") from None
-    return pdf_path
-
-
 def render_pdf(book: Book, markdown_path: Path, out_dir: Path, draft: dict | None = None) -> Path:
-    """Render the PDF into ``out_dir`` and return its path (``<output_stem>.pdf``)."""
+    """Render the PDF into ``out_dir`` and return its path (``<output_stem>.pdf``): Typst by the
+    project's Typst server, which lays out only what changed (report/render/typst_server.py)."""
+    from report.render.typst_server import compile_pdf
+
     typ_path = out_dir / f"{book.output_stem}.typ"
     pdf_path = out_dir / f"{book.output_stem}.pdf"
     write_typst(book, markdown_path, typ_path, draft)
-    return compile_typst(book, typ_path, pdf_path)
+    source = typ_path.read_text(encoding="utf-8")
+    stem = pdf_path.stem if draft is None else f"{pdf_path.stem}-concept"
+    compile_pdf(book.root, source, stem, pdf_path, fonts_dir(book), book.source_date_epoch)
+    return pdf_path
