@@ -59,6 +59,9 @@ def test_preview_serves_rebuilds_on_save_reports_errors_and_stops(project_copy: 
         tab = browser.new_page(viewport={"width": 1280, "height": 900})
         tab.goto(base + page)
         tab.wait_for_timeout(500)  # the script has asked for the version once
+        charts = tab.evaluate("document.querySelectorAll('.chart[data-spec]').length")
+        assert charts, "the Import page has charts"
+        tab.evaluate("window.monitorNotReloaded = true")
 
         # An editor saves a sentence: the served page shows it, the version moves on.
         t0 = time.monotonic()
@@ -72,8 +75,12 @@ def test_preview_serves_rebuilds_on_save_reports_errors_and_stops(project_copy: 
         assert json.loads(_get(base + STATUS_PATH.lstrip("/")))["error"] is None
         assert any(m.startswith("preview: rebuilt in") for m in messages)
         print(f"prose edit visible after {seconds:.2f} s")
-        # The open page reloaded itself (nobody navigated).
+        # The open page follows (nobody navigated): a prose edit changes only <main>, which is put
+        # in place without a reload (the scroll position stays), and its charts are drawn again.
         tab.wait_for_function(f"document.body.innerText.includes('{NEW}')", timeout=60_000)
+        assert tab.evaluate("window.monitorNotReloaded === true && window.monitorPreviewSwaps >= 1")
+        tab.evaluate("window.monitorChartsReady")
+        assert tab.evaluate("document.querySelectorAll('.chart.chart-drawn').length") == charts
 
         # A broken shortcode: the error is reported, the last good page stays served.
         chapter.write_text(original + "\n{{< var bestaat.niet >}}\n", encoding="utf-8")
@@ -92,7 +99,13 @@ def test_preview_serves_rebuilds_on_save_reports_errors_and_stops(project_copy: 
         _wait(lambda: json.loads(_get(base + STATUS_PATH.lstrip("/")))["error"] is None, what="recovery")
         assert "Zeer opvallend nieuw zinsdeel" not in _get(base + page)
         tab.wait_for_function(f"!document.body.innerText.includes('{NEW}')", timeout=60_000)
-        assert tab.query_selector("#monitor-preview-error") is None, "after a good rebuild the page reloads"
+        assert tab.query_selector("#monitor-preview-error") is None, "after a good rebuild the error goes"
+
+        # A changed heading changes the navigation of every page: the open page reloads.
+        chapter.write_text(original.replace("# Import", "# Invoer", 1), encoding="utf-8")
+        tab.wait_for_function("document.title.includes('Invoer')", timeout=60_000)
+        assert tab.evaluate("window.monitorNotReloaded") is None, "reloaded for the new navigation"
+        assert "Invoer" in tab.inner_text(".site-toc")
         tab.close()
     finally:
         preview.stop()

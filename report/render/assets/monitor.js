@@ -309,6 +309,8 @@
     }
     window.monitorChartsReady = Promise.all(jobs);
   }
+  // monitor preview puts an edited page's <main> in place and has its charts drawn again
+  window.monitorDrawCharts = drawAll;
 
   // A phone turned sideways, a window made wider or narrower: charts follow their container.
   function redrawOnResize() {
