@@ -85,44 +85,71 @@ class _Crossref:
         self.xref = xref
 
     def run(self, blocks: list) -> None:
-        # Three passes: references at the top level of paragraphs
-        # first (they know whether they start a sentence), then every other reference, then
-        # headings, captions and callouts.
-        self._walk(blocks, self._paragraph)
-        self._walk_inlines(blocks)
-        self._walk(blocks, self._block)
+        # One walk finds what the three steps change; then references at the top level of
+        # paragraphs first (they know whether they start a sentence), then every other
+        # reference, then headings, captions and callouts. (Three walks over the book's AST
+        # were most of the time a render spent before its formats could start.)
+        paragraphs, lists, marked = self._find(blocks)
+        for node in paragraphs:
+            self._paragraph(node)
+        for inlines in lists:
+            self._cites_in(inlines)
+        for node in marked:
+            self._block(node)
 
-    # -- generic walks over the JSON ---------------------------------------------------------
-    def _walk(self, node: Any, visit) -> None:
-        """Call ``visit`` on every block-like node (a dict with "t"), children first."""
-        if isinstance(node, list):
-            for item in node:
-                self._walk(item, visit)
-        elif isinstance(node, dict):
+    @staticmethod
+    def _find(blocks: list) -> tuple[list[dict], list[list], list[dict]]:
+        """Paragraphs (Para, Plain) with a reference among their own inlines; every other list
+        that holds a reference; headings, figures, tables and Divs."""
+        paragraphs: list[dict] = []
+        lists: list[list] = []
+        marked: list[dict] = []
+        stack: list[Any] = [blocks]
+        push = stack.append
+        while stack:
+            node = stack.pop()
+            if type(node) is list:
+                cited = False
+                for item in node:
+                    if type(item) is dict:
+                        if item.get("t") == "Cite":
+                            cited = True
+                        push(item)
+                    elif type(item) is list:
+                        push(item)
+                if cited:
+                    lists.append(node)
+                continue
+            t = node.get("t")
             content = node.get("c")
-            if isinstance(content, (list, dict)):
-                self._walk(content, visit)
-            if "t" in node:
-                visit(node)
+            if t == "Para" or t == "Plain":
+                # its own inlines one by one: a Cite among them is the paragraph's step
+                cited = False
+                for item in content:
+                    if item.get("t") == "Cite":
+                        cited = True
+                    push(item)
+                if cited:
+                    paragraphs.append(node)
+                continue
+            if t == "Header" or t == "Figure" or t == "Table" or t == "Div":
+                marked.append(node)
+            if type(content) is list or type(content) is dict:
+                push(content)
+        return paragraphs, lists, marked
 
-    def _walk_inlines(self, node: Any) -> None:
-        """Replace every remaining Cite that names a label, wherever it stands."""
-        if isinstance(node, list):
-            i = 0
-            while i < len(node):
-                item = node[i]
-                self._walk_inlines(item)
-                if isinstance(item, dict) and item.get("t") == "Cite":
-                    repl = self._cite(item, False)
-                    if repl is not None:
-                        node[i : i + 1] = repl
-                        i += len(repl)
-                        continue
-                i += 1
-        elif isinstance(node, dict):
-            content = node.get("c")
-            if isinstance(content, (list, dict)):
-                self._walk_inlines(content)
+    def _cites_in(self, node: list) -> None:
+        """Replace the Cites of ``node`` that name a label (not at the top of a paragraph)."""
+        i = 0
+        while i < len(node):
+            item = node[i]
+            if isinstance(item, dict) and item.get("t") == "Cite":
+                repl = self._cite(item, False)
+                if repl is not None:
+                    node[i : i + 1] = repl
+                    i += len(repl)
+                    continue
+            i += 1
 
     # -- references ------------------------------------------------------------------------------
     def _lookup(self, cid: str) -> tuple[str | None, dict | None, bool]:
