@@ -221,6 +221,72 @@ def test_crossref_filter_applies_numbers(tmp_path: Path):
     assert '"#fig-inbeslagnames_nl-kg"' in links and '"#sec-overzicht"' in links
 
 
+def test_references_wherever_they_stand():
+    """Every place a reference can stand, in one walk: the start of a paragraph (capitalised),
+    inside emphasis and a link text, a footnote, a figure caption, a table cell, a heading, a
+    list, a callout; an unknown non-cross-reference citation stays as it is."""
+    from report.render.book import read_markdown_json
+    from report.render.crossref import apply_crossrefs
+
+    xref = {
+        "fig-a": {"kind": "fig", "ref": "Figuur 1.1", "display": "Figuur 1.1"},
+        "tbl-b": {"kind": "tbl", "ref": "Tabel 1.1", "display": "Tabel 1.1"},
+        "sec-c": {"kind": "sec", "ref": "paragraaf 1.2", "display": "1.2", "number": "1.2"},
+    }
+    markdown = """## Kop met @fig-a {#sec-c}
+
+@fig-a begint de zin. Een zin met *nadruk op @tbl-b*.[^1] En @Sec-c; en @smith2020.
+
+[^1]: Een noot over @fig-a.
+
+- punt met @tbl-b
+
+| kolom |
+|-------|
+| zie @fig-a |
+
+: Bijschrift met @sec-c {#tbl-b}
+
+![Onderschrift bij @tbl-b](x.png){#fig-a}
+
+::: {.callout-note}
+In een kader: @sec-c.
+:::
+"""
+    doc = apply_crossrefs(read_markdown_json(markdown, pandoc_path()), xref)
+    text = json.dumps(doc, ensure_ascii=False)
+    assert '"Cite"' in text and "smith2020" in text  # not a cross-reference: left to citeproc
+    assert text.count('"quarto-xref"') == 11  # the figure's image repeats its caption as alt text
+    links = []
+
+    def walk(node):
+        if isinstance(node, dict):
+            if node.get("t") == "Link" and "quarto-xref" in node["c"][0][1]:
+                links.append(" ".join(w["c"] for w in node["c"][1] if w["t"] == "Str"))
+            walk(node.get("c"))
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+
+    walk(doc["blocks"])
+    # heading; start of the paragraph; emphasis; the footnote; @Sec-c (capitalised as written)
+    assert links[:5] == ["Figuur 1.1", "Figuur 1.1", "Tabel 1.1", "Figuur 1.1", "Paragraaf 1.2"]
+    from report.render.book import iter_nodes
+
+    caption = doc["blocks"][-2]["c"][1][1]  # the figure's caption blocks
+    assert [n["c"] for n in iter_nodes(caption) if n.get("t") == "Str"][:3] == [
+        "Figuur",
+        "1.1:",
+        "Onderschrift",
+    ]
+    header = doc["blocks"][0]
+    assert (
+        header["c"][2][0]["c"][0][1] == ["header-section-number"] and ["number", "1.2"] in header["c"][1][2]
+    )
+    callout = doc["blocks"][-1]
+    assert "callout" in callout["c"][0][1] and ["title", "Kanttekeningen"] in callout["c"][0][2]
+
+
 def test_callout_gets_class_and_title(tmp_path: Path):
     book = load_book(FIXTURE)
     ast = json.loads(_through_filters(book, "json", tmp_path))
