@@ -100,9 +100,9 @@ def write_reference_docx(path: Path) -> None:
 
 
 def _pandoc_path() -> str:
-    import pypandoc
+    from report.render.pandoc import pandoc_path
 
-    return pypandoc.get_pandoc_path()
+    return pandoc_path()
 
 
 def _pandoc_default_reference() -> bytes:

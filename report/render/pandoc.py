@@ -11,6 +11,8 @@ with the same Lua filters, so numbering and cross-references are identical in al
 
 from __future__ import annotations
 
+import functools
+import importlib.util
 import os
 import subprocess
 from pathlib import Path
@@ -29,8 +31,23 @@ MONITOR_FILTER = FILTER_DIR / "monitor.lua"  # shared with Quarto (listed in _qu
 TYPST_FILTER = FILTER_DIR / "typst.lua"  # embedded engine, Typst output only
 
 
+@functools.cache
 def pandoc_path() -> str:
-    """Path of the Pandoc binary shipped with pypandoc-binary."""
+    """The Pandoc binary of the pypandoc-binary wheel: the same Pandoc on every machine.
+
+    Found in the package's folder without importing pypandoc (its import and its search, which
+    runs every Pandoc it can find for the highest version, took ~0.1 s of every command that
+    reads the book). ``PYPANDOC_PANDOC`` names another one, as for pypandoc; without the
+    wheel's binary, pypandoc's own search decides."""
+    explicit = os.environ.get("PYPANDOC_PANDOC")
+    if explicit:
+        return explicit
+    spec = importlib.util.find_spec("pypandoc")
+    for folder in (spec.submodule_search_locations or []) if spec else []:
+        for name in ("pandoc", "pandoc.exe"):
+            candidate = Path(folder) / "files" / name
+            if candidate.is_file() and os.access(candidate, os.X_OK):
+                return str(candidate)
     try:
         import pypandoc
     except ImportError:  # pragma: no cover - dependency missing
