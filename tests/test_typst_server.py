@@ -70,12 +70,26 @@ def test_a_typst_error_comes_back_with_typsts_message(project):
 
 def test_without_a_server_the_render_compiles_itself(project, monkeypatch):
     root, fonts = project
-    monkeypatch.setattr(typst_server, "_start", lambda *a: False)
+    monkeypatch.setattr(typst_server, "_start", lambda *a: None)
     pdf = root / "out" / "a.pdf"
     assert typst_server.compile_pdf(root, SOURCE.format(words="Tekst."), "boek", pdf, fonts, STAMP) == "here"
     assert pdf.read_bytes() == _fresh(root, fonts, SOURCE.format(words="Tekst."), "fresh")
     monkeypatch.setenv(typst_server.ENV, "off")
     assert typst_server.compile_pdf(root, SOURCE.format(words="Tekst."), "boek", pdf, fonts, STAMP) == "here"
+
+
+def test_a_server_that_ends_at_its_start_is_not_waited_for(project, monkeypatch):
+    import subprocess
+    import sys
+
+    root, fonts = project
+    monkeypatch.setattr(
+        typst_server, "_start", lambda *a: subprocess.Popen([sys.executable, "-c", "raise SystemExit(3)"])
+    )
+    started = time.monotonic()
+    pdf = root / "out" / "a.pdf"
+    assert typst_server.compile_pdf(root, SOURCE.format(words="Tekst."), "boek", pdf, fonts, STAMP) == "here"
+    assert time.monotonic() - started < typst_server.START_WAIT / 2 and pdf.is_file()
 
 
 def test_a_socket_left_by_a_killed_server_is_taken_over(project):

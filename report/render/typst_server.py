@@ -40,7 +40,7 @@ IDLE_SECONDS = float(os.environ.get("MONITOR_TYPST_IDLE", "600"))
 MAX_COMPILES = 200
 MAIN_DIR = Path(".monitor-cache") / "typst-main"  # under the project root
 LAST_REPLY: dict = {}  # the last server's reply in this process (tests, benchmark)
-START_WAIT = 3.0  # seconds a render waits for a server it started to listen
+START_WAIT = 10.0  # seconds a render waits for a server it started to listen (while it runs)
 REPLY_WAIT = 120.0  # seconds a render waits for a compile (the demo's takes one)
 
 
@@ -91,8 +91,10 @@ def compile_pdf(root: Path, source: str, stem: str, pdf: Path, fonts: Path, time
     request = {"root": str(root), "stem": stem, "pdf": str(Path(pdf).resolve()), "fonts": str(fonts)}
     request.update(timestamp=timestamp, source=source)
     reply = _ask(address, request)
-    if reply is None and _start(address, root, fonts):
-        reply = _ask(address, request, wait=START_WAIT)
+    if reply is None:
+        server = _start(address, root, fonts)
+        if server is not None:
+            reply = _ask(address, request, wait=START_WAIT, alive=lambda: server.poll() is None)
     if reply is None:
         compile_here(root, source, here, pdf, fonts, timestamp)
         return "here"
@@ -127,8 +129,9 @@ def server_address(root: Path, fonts: Path) -> Path:
     return folder / f"typst-{identity.hexdigest()[:24]}.sock"
 
 
-def _ask(address: Path, request: dict, wait: float = 0.0) -> dict | None:
-    """The server's reply, or None when none listens at ``address`` (within ``wait`` seconds)."""
+def _ask(address: Path, request: dict, wait: float = 0.0, alive=lambda: True) -> dict | None:
+    """The server's reply, or None when none listens at ``address`` (within ``wait`` seconds,
+    while ``alive()``: a server that ended at its start is not waited for)."""
     deadline = time.monotonic() + wait
     while True:
         try:
@@ -141,7 +144,7 @@ def _ask(address: Path, request: dict, wait: float = 0.0) -> dict | None:
         except TimeoutError:
             return None  # a server that does not answer: compile here
         except OSError:
-            if time.monotonic() >= deadline:
+            if time.monotonic() >= deadline or not alive():
                 return None
             time.sleep(0.02)
             continue
@@ -152,10 +155,10 @@ def _ask(address: Path, request: dict, wait: float = 0.0) -> dict | None:
         return reply if isinstance(reply, dict) else None
 
 
-def _start(address: Path, root: Path, fonts: Path) -> bool:
+def _start(address: Path, root: Path, fonts: Path) -> subprocess.Popen | None:
     """Start a server for ``address`` in its own session (it outlives this render)."""
     try:
-        subprocess.Popen(
+        return subprocess.Popen(
             [sys.executable, "-m", "report.render.typst_server", str(address), str(root), str(fonts)],
             stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,
@@ -165,8 +168,7 @@ def _start(address: Path, root: Path, fonts: Path) -> bool:
             cwd=str(Path(__file__).resolve().parents[2]),
         )
     except OSError:
-        return False
-    return True
+        return None
 
 
 # -- the server --------------------------------------------------------------------------------
