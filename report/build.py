@@ -127,11 +127,12 @@ def build(
     project: Project,
     force: bool = False,
     progress: Progress | None = None,
-    while_drawing: Callable[[], None] | None = None,
+    while_drawing: Callable[[Path], None] | None = None,
 ) -> BuildResult:
-    """Write _generated/ when its inputs changed. ``while_drawing()``: work of the caller that
-    needs no build output, done while the figure workers finish (the build waits for them
-    anyway); called only when figures are drawn, so the caller does it afterwards otherwise."""
+    """Write _generated/ when its inputs changed. ``while_drawing(folder)``: work of the caller
+    done while the figure workers finish (the build waits for them anyway); ``folder`` is the
+    new _generated/ as written so far (all but the figures), not yet in place. Called only when
+    figures are drawn, so the caller does it afterwards otherwise."""
     progress = progress or (lambda msg: None)
     registry = load_registry(project.registry)
     check_placement(project, registry)

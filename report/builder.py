@@ -545,7 +545,7 @@ class Builder:
         cache: Cache | None,
         progress: Progress,
         drawing: fig.Drawing | None = None,
-        while_drawing: Callable[[], None] | None = None,
+        while_drawing: Callable[[Path], None] | None = None,
     ) -> None:
         self._cache = cache
         self._drawing = drawing or fig.Drawing(self.project.fonts)
@@ -591,7 +591,7 @@ class Builder:
         self.write("metadata.yml", yaml.safe_dump(meta, allow_unicode=True, sort_keys=True))
         progress(f"figuren ({len(self._exports)})")
         if while_drawing is not None and self._exports:
-            while_drawing()  # the caller's own work, while the workers finish the figures
+            while_drawing(self.out)  # the caller's own work, while the workers finish the figures
         self._drawing.finish()
         if self._exports:
             if cache is not None:

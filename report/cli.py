@@ -113,6 +113,7 @@ def render(
     from report.final import final_gate
     from report.render import preload as preload_render
     from report.render import render as render_book
+    from report.render.format_cache import prepare_open_data
 
     try:
         project = _project(root)
@@ -130,15 +131,20 @@ def render(
         default = [Format.pdf, Format.docx] if draft else list(Format)  # no HTML draft
         formats = [f.value for f in (fmt or default)]
 
-        def status_meanwhile() -> None:
+        def status_meanwhile(generated: Path) -> None:
             try:
                 status_gate()
             except MonitorError:
                 pass  # said after the build, when it is asked again
-            # and what the checks and the render import (~0.3 s), while this thread would wait
+            # and what the checks and the render import (~0.3 s), while this thread would wait;
+            # then the open data of the new tables, into the cache the render takes them from
             importlib.import_module("report.check")
             if engine.value == "embedded":
                 preload_render(formats)
+            try:
+                prepare_open_data(project.root, generated / "gegevens" / "tabellen.json")
+            except MonitorError:
+                pass  # the render writes them itself, and says what is wrong
 
         # Build first, also for Quarto (whose pre-render then finds it up to date): the checks
         # read the variables, and the book's {{< blok >}} blocks come from the build.

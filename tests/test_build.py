@@ -111,10 +111,17 @@ def test_the_callers_work_runs_while_the_figures_are_drawn_and_only_then(project
     lines[n] = ",".join(cells)
     obs.write_text("\n".join(lines), encoding="utf-8")
     seen = []
-    result = build(project, while_drawing=lambda: seen.append((project.generated / ".inputs").read_text()))
-    assert result.exported and seen == [stamp]  # once, with the old build still in place
+
+    def meanwhile(folder):
+        tables = (folder / "gegevens" / "tabellen.json").read_text(encoding="utf-8")
+        seen.append(((project.generated / ".inputs").read_text(encoding="utf-8"), tables))
+
+    result = build(project, while_drawing=meanwhile)
+    # once, with the old build still in place and the new one's text written (not its figures)
+    assert result.exported and [s for s, _ in seen] == [stamp]
+    assert seen[0][1] == (project.generated / "gegevens" / "tabellen.json").read_text(encoding="utf-8")
     template = project.root / "chapters" / "sjablonen" / "nl" / "indicator.md.j2"
     template.write_text(template.read_text(encoding="utf-8") + "\n", encoding="utf-8")
     again = []
-    result = build(project, while_drawing=lambda: again.append(1))
+    result = build(project, while_drawing=lambda folder: again.append(1))
     assert not result.skipped and result.exported == [] and again == []

@@ -80,3 +80,42 @@ def test_bad_tables_file_names_table_row_and_value(root: Path, change, message: 
     path.write_text(json.dumps(data), encoding="utf-8")
     with pytest.raises(MonitorError, match=message):
         load_tables(root)
+
+
+def test_open_data_made_ahead_for_a_build_not_yet_in_place(root: Path, tmp_path: Path):
+    """monitor render writes the open data of the new tables while the build waits for its
+    figures (format_cache.prepare_open_data), with the fields of the last render; the render
+    then takes them from the cache: the same bytes as writing them itself."""
+    from report.render import format_cache
+
+    made = []
+
+    def make(out):
+        made.append(out)
+        return write_open_data(book(root), out).folder
+
+    pending = tmp_path / "build-tmp" / "tabellen.json"  # the build's new tables, not in place
+    pending.parent.mkdir()
+    data = json.loads((root / TABLES_JSON).read_text(encoding="utf-8"))
+    data["tabellen"][0]["rijen"][0]["waarde"] = 9999  # a changed value
+    pending.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    assert not format_cache.prepare_open_data(root, pending), "no render before: no fields to use"
+
+    format_cache.cached_open_data(book(root), tmp_path / "first", make)  # a render: fields kept
+    assert len(made) == 1
+    assert format_cache.prepare_open_data(root, pending)
+    assert not format_cache.prepare_open_data(root, pending), "made once"
+    shutil.copyfile(pending, root / TABLES_JSON)  # the build in place
+    out = format_cache.cached_open_data(book(root), tmp_path / "second", make)
+    assert len(made) == 1, "the render took the open data made ahead"
+    fresh = write_open_data(book(root), tmp_path / "fresh").folder
+    files = sorted(p.name for p in fresh.iterdir())
+    assert sorted(p.name for p in out.iterdir()) == files
+    for name in files:
+        assert (out / name).read_bytes() == (fresh / name).read_bytes(), name
+    # other fields at the render (a new edition date): its own key, written by the render
+    changed = SimpleNamespace(**{**vars(book(root)), "date_text": "1 juli 2025"})
+    format_cache.cached_open_data(
+        changed, tmp_path / "third", lambda o: made.append(o) or write_open_data(changed, o).folder
+    )
+    assert len(made) == 2

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import json
 import platform
 import re
 from importlib.metadata import PackageNotFoundError, version
@@ -220,6 +221,16 @@ def cached_vega_bundle(root: Path, make) -> str:
 OPEN_DATA_FIELDS = ("title", "edition", "date", "date_text", "publisher", "demo_notice", "output_stem")
 
 
+def _open_data_key(tables: Path, fields: dict) -> str:
+    return digest(
+        "open-data",
+        file_hash(tables) if tables.is_file() else "missing",
+        fields,
+        code_version("render/opendata.py"),
+        version("openpyxl"),
+    )
+
+
 def cached_open_data(book: Book, out_dir: Path, make) -> Path:
     """The CSVs, XLSX and datapackage.json (report/render/opendata.py) depend on the generated
     tables and a few fields of the book, never on the prose; writing the XLSX costs ~0.6 s."""
@@ -227,14 +238,13 @@ def cached_open_data(book: Book, out_dir: Path, make) -> Path:
 
     tables = Path(book.root) / TABLES_JSON
     fields = {name: getattr(book, name) for name in OPEN_DATA_FIELDS}
-    key = digest(
-        "open-data",
-        file_hash(tables) if tables.is_file() else "missing",
-        fields,
-        code_version("render/opendata.py"),
-        version("openpyxl"),
-    )
+    key = _open_data_key(tables, fields)
     cache = Cache.of_project(book.root)
+    fields_key = digest("open-data-fields", Path(book.root).as_posix())
+    kept = cache.get("open-data-fields", fields_key)
+    if kept is None or json.loads(kept.file("fields.json").read_text(encoding="utf-8")) != fields:
+        # for prepare_open_data: the fields of the last render
+        cache.put("open-data-fields", fields_key, {"fields.json": json.dumps(fields, ensure_ascii=False)})
     entry = cache.get("open-data", key)
     if entry is not None:
         entry.copy_to(out_dir)
@@ -242,6 +252,34 @@ def cached_open_data(book: Book, out_dir: Path, make) -> Path:
     folder = make(out_dir)
     cache.put("open-data", key, {"": folder})
     return folder
+
+
+def prepare_open_data(root: Path, tables: Path) -> bool:
+    """Write the open data of ``tables`` (the tables file of a build not yet in place) into the
+    cache, for the book fields of the project's last render: ``monitor render`` does it while the
+    build waits for its figure workers, so the render after finds it made. Nothing is written when
+    no render came before or it is there already; when the fields have changed by the time of the
+    render, the render's own key differs and it writes them itself. Whether it wrote them."""
+    import tempfile
+    from types import SimpleNamespace
+
+    from report.render.opendata import write_open_data
+
+    root = Path(root)
+    cache = Cache.of_project(root)
+    kept = cache.get("open-data-fields", digest("open-data-fields", root.as_posix()))
+    if kept is None or not Path(tables).is_file():
+        return False
+    fields = json.loads(kept.file("fields.json").read_text(encoding="utf-8"))
+    if sorted(fields) != sorted(OPEN_DATA_FIELDS):
+        return False
+    key = _open_data_key(Path(tables), fields)
+    if cache.get("open-data", key) is not None:
+        return False
+    with tempfile.TemporaryDirectory(prefix="monitor-open-data-") as tmp:
+        folder = write_open_data(SimpleNamespace(root=root, **fields), Path(tmp) / "gegevens", tables).folder
+        cache.put("open-data", key, {"": folder})
+    return True
 
 
 # -- markdown read by Pandoc outside the chapters --------------------------------------------

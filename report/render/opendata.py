@@ -82,9 +82,10 @@ class OpenData:
 # ==========================================================================================
 
 
-def load_tables(root: Path) -> tuple[dict, list[OpenTable]]:
-    """The tables of ``_generated/gegevens/tabellen.json`` with their cells as published."""
-    path = Path(root) / TABLES_JSON
+def load_tables(root: Path, path: Path | None = None) -> tuple[dict, list[OpenTable]]:
+    """The tables of ``_generated/gegevens/tabellen.json`` (or of ``path``: the same file in
+    a build not yet in place) with their cells as published."""
+    path = Path(path) if path is not None else Path(root) / TABLES_JSON
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
@@ -145,13 +146,14 @@ def load_tables(root: Path) -> tuple[dict, list[OpenTable]]:
     return data, tables
 
 
-def write_open_data(book: Any, out_dir: Path) -> OpenData:
-    """Write the CSVs, the XLSX and ``datapackage.json`` of ``book`` into ``out_dir``."""
+def write_open_data(book: Any, out_dir: Path, tables_path: Path | None = None) -> OpenData:
+    """Write the CSVs, the XLSX and ``datapackage.json`` of ``book`` into ``out_dir`` (the
+    tables of ``tables_path`` when given, else of the book's _generated/)."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    meta, tables = load_tables(book.root)
+    meta, tables = load_tables(book.root, tables_path)
     if not tables:
-        raise MonitorError(f"{Path(book.root) / TABLES_JSON}: bevat geen tabellen")
+        raise MonitorError(f"{tables_path or Path(book.root) / TABLES_JSON}: bevat geen tabellen")
     for t in tables:
         buf = io.StringIO(newline="")
         writer = csv.writer(buf, lineterminator="\n")
