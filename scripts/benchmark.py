@@ -213,9 +213,11 @@ def scenarios(root: Path, i: int):
     k = i % 2
     yield "nothing changed", lambda: None
     yield "chapter prose edited", lambda: replace_in(root / CHAPTER, CHAPTER_OLD, CHAPTER_NEW[k])
-    yield "indicator data edited", lambda: (restore(CHAPTER), edit_data(root, i))
+    # one edit each: the chapter stays edited (putting it back would be a second edit)
+    yield "indicator data edited", lambda: edit_data(root, i)
     yield "template word edited", lambda: replace_in(root / TEMPLATE, TEMPLATE_OLD, TEMPLATE_NEW[k])
     restore(TEMPLATE)
+    restore(CHAPTER)
 
 
 def quarto_binary() -> str | None:
