@@ -159,3 +159,18 @@ def test_the_books_pdf_by_the_server_is_the_pdf_without_it(tmp_path, monkeypatch
         from report.render.pdf import fonts_dir
 
         typst_server.stop_server(served.resolve(), fonts_dir(SimpleNamespace(root=served.resolve())))
+
+
+def test_a_socket_folder_of_another_user_is_not_used(project, monkeypatch, tmp_path):
+    """Someone else made the folder the sockets go in: no server, the PDF is compiled here."""
+    import os
+
+    root, fonts = project
+    monkeypatch.setattr(typst_server.tempfile, "gettempdir", lambda: str(tmp_path / "tmp"))
+    folder = tmp_path / "tmp" / f"monitor-{os.getuid()}"
+    folder.mkdir(parents=True)
+    monkeypatch.setattr(os, "getuid", lambda: 4242)  # this user is another than the folder's owner
+    (tmp_path / "tmp" / "monitor-4242").mkdir()
+    pdf = root / "out" / "a.pdf"
+    assert typst_server.compile_pdf(root, SOURCE.format(words="Tekst."), "boek", pdf, fonts, STAMP) == "here"
+    assert pdf.is_file() and not list((tmp_path / "tmp").rglob("*.sock"))

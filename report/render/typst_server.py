@@ -124,8 +124,11 @@ def server_address(root: Path, fonts: Path) -> Path:
         identity.update(part.encode("utf-8") + b"\0")
     folder = Path(tempfile.gettempdir()) / f"monitor-{os.getuid()}"
     folder.mkdir(mode=0o700, exist_ok=True)
-    if folder.stat().st_uid != os.getuid() or folder.stat().st_mode & 0o077:
-        os.chmod(folder, 0o700)  # raises when the folder is someone else's: then no server
+    info = folder.stat()
+    if info.st_uid != os.getuid():  # made by someone else (root could take it over: it must not)
+        raise PermissionError(f"{folder} is not this user's: the PDF is compiled without a server")
+    if info.st_mode & 0o077:
+        os.chmod(folder, 0o700)
     return folder / f"typst-{identity.hexdigest()[:24]}.sock"
 
 
