@@ -167,7 +167,7 @@ def build(
         tmp_vars.write_text(variables_text, encoding="utf-8")
         os.replace(tmp_vars, project.variables)
         replace_dir(tmp, project.generated, "build")
-        cache.prune()
+        cache.prune_now_and_then()
         lagging = [f"{i['nummer']} {i['id']} ({i['jaar']})" for i in builder.without_edition_year("nl")]
         return BuildResult(
             skipped=False,

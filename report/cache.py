@@ -11,9 +11,11 @@ moved into place with one ``os.replace``, so a reader sees a complete entry or n
 read each file is checked against the manifest: a corrupted, truncated or half-written entry
 is removed and reported as a miss (the caller rebuilds it), never used.
 
-``prune()`` (called at the end of a build and of a render) keeps the store bounded: entries
-beyond ``max_entries`` per kind, older than ``max_age_days`` since last use, or beyond
-``max_bytes`` in total go, least recently used first.
+``prune()`` keeps the store bounded: entries beyond ``max_entries`` per kind, older than
+``max_age_days`` since last use, or beyond ``max_bytes`` in total go, least recently used first.
+A build and a render call ``prune_now_and_then()``: a prune when the last one is more than
+``PRUNE_EVERY`` seconds ago (a prune reads every entry's manifest, ~0.07 s for the demo's
+1,200 entries, at the end of every render after an edit otherwise).
 
 ``MONITOR_CACHE=off`` in the environment disables the store (every lookup is a miss, nothing
 is written).
@@ -35,6 +37,8 @@ from pathlib import Path
 
 CACHE_DIR = ".monitor-cache"
 MANIFEST = "MANIFEST.json"
+PRUNE_EVERY = 300  # seconds: builds and renders prune at most this often (prune_now_and_then)
+PRUNE_STAMP = "last-prune"  # a file at the store's root: its time is the last prune's
 FORMAT_VERSION = 1  # bump when the layout of entries changes
 PACKAGE_DIR = Path(__file__).resolve().parent
 
@@ -263,6 +267,19 @@ class Cache:
                     continue
                 out.append((used, size, kind_dir.name, folder))
         return out
+
+    def prune_now_and_then(self) -> int:
+        """:meth:`prune` when the last prune is more than ``PRUNE_EVERY`` seconds ago."""
+        stamp = self.root / PRUNE_STAMP
+        try:
+            if time.time() - stamp.stat().st_mtime < PRUNE_EVERY:
+                return 0
+        except OSError:
+            pass  # never pruned (or no store yet)
+        removed = self.prune()
+        if self.root.is_dir():
+            stamp.touch()
+        return removed
 
     def prune(self) -> int:
         """Remove what is beyond the limits, least recently used first; return how many went."""

@@ -317,3 +317,20 @@ def test_every_file_the_book_names_is_part_of_a_format_key(tmp_path: Path):
     )
     names = [p.relative_to(tmp_path).as_posix() for p in fc.referenced_files(book)]
     assert names == [f"_generated/figuren/a-b{s}" for s in (".csv", ".png", ".svg", ".vl.json")] + ["x y.png"]
+
+
+def test_builds_and_renders_prune_now_and_then(tmp_path: Path, monkeypatch):
+    """prune_now_and_then prunes when the last prune is more than PRUNE_EVERY seconds ago."""
+    from report import cache as cache_module
+
+    cache = Cache(tmp_path / "c", max_entries=1)
+    for i in range(3):
+        cache.put("fig", f"{i:064d}", {"f": b"x"})
+    assert cache.prune_now_and_then() == 2  # never pruned before
+    for i in range(3, 6):
+        cache.put("fig", f"{i:064d}", {"f": b"x"})
+    assert cache.prune_now_and_then() == 0, "pruned a moment ago"
+    stamp = tmp_path / "c" / cache_module.PRUNE_STAMP
+    os.utime(stamp, (0, time.time() - cache_module.PRUNE_EVERY - 1))
+    assert cache.prune_now_and_then() == 3
+    assert [e[2] for e in cache.entries()] == ["fig"], "the stamp is not an entry"

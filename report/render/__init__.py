@@ -187,7 +187,7 @@ def _render_embedded(book, fmts: tuple[str, ...], tmp: Path, draft: dict | None)
                 staged[fmt] = futures[fmt].result()
         open_data.result()
     if todo:
-        cache.prune()
+        cache.prune_now_and_then()
     LAST_RENDER.clear()
     LAST_RENDER.update(rendered=todo, cached=[f for f in fmts if f not in todo])
     return {fmt: staged[fmt] for fmt in fmts}
