@@ -122,19 +122,22 @@ local function typst_div(div)
   if div.classes:includes("demo") then return typst_wrap("monitor-demo", div) end
 end
 
+-- A JSON map written by the embedded engine, in the file the environment variable names; {}
+-- when it names none.
+local function json_map(variable)
+  local path = os.getenv(variable)
+  local f = path and io.open(path, "rb")
+  if f == nil then return {} end
+  local map = pandoc.json.decode(f:read("a"), false)
+  f:close()
+  return map
+end
+
 -- PNGs the embedded engine made for SVG pictures that have none beside them
 -- (report/render/docx.py, svg_fallbacks): {svg path: png path}, named by MONITOR_PNG_FALLBACKS.
 local fallbacks = nil
 local function fallback_for(src)
-  if fallbacks == nil then
-    fallbacks = {}
-    local path = os.getenv("MONITOR_PNG_FALLBACKS")
-    local f = path and io.open(path, "rb")
-    if f then
-      fallbacks = pandoc.json.decode(f:read("a"), false)
-      f:close()
-    end
-  end
+  fallbacks = fallbacks or json_map("MONITOR_PNG_FALLBACKS")
   return fallbacks[src]
 end
 
@@ -161,15 +164,7 @@ end
 -- PNG in.
 local stand_ins = nil
 local function use_stand_in(png)
-  if stand_ins == nil then
-    stand_ins = {}
-    local path = os.getenv("MONITOR_PNG_STAND_INS")
-    local f = path and io.open(path, "rb")
-    if f then
-      stand_ins = pandoc.json.decode(f:read("a"), false)
-      f:close()
-    end
-  end
+  stand_ins = stand_ins or json_map("MONITOR_PNG_STAND_INS")
   local stand_in = stand_ins[png]
   if stand_in == nil or pandoc.mediabag.lookup(png) ~= nil then return end
   local f = io.open(stand_in, "rb")
