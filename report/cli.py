@@ -111,9 +111,8 @@ def render(
 ) -> None:
     """Build (when inputs changed), check the chapters and render the report to _book/."""
     from report.final import final_gate
-    from report.render import preload as preload_render
+    from report.render import prepare as prepare_render
     from report.render import render as render_book
-    from report.render.format_cache import prepare_open_data
 
     try:
         project = _project(root)
@@ -136,15 +135,10 @@ def render(
                 status_gate()
             except MonitorError:
                 pass  # said after the build, when it is asked again
-            # and what the checks and the render import (~0.3 s), while this thread would wait;
-            # then the open data of the new tables, into the cache the render takes them from
+            # and, while this thread would wait, the checks' import (the registry's models) and
+            # the render's own preparation (its imports, the open data of the new tables)
             importlib.import_module("report.check")
-            if engine.value == "embedded":
-                preload_render(formats)
-            try:
-                prepare_open_data(project.root, generated / "gegevens" / "tabellen.json")
-            except MonitorError:
-                pass  # the render writes them itself, and says what is wrong
+            prepare_render(project.root, generated, formats, engine.value)
 
         # Build first, also for Quarto (whose pre-render then finds it up to date): the checks
         # read the variables, and the book's {{< blok >}} blocks come from the build.

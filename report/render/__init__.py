@@ -43,7 +43,7 @@ TMP_PREFIX = ".monitor-tmp-"
 # Which formats the last embedded render drew and which it copied from the cache (benchmark, tests).
 LAST_RENDER: dict[str, list[str]] = {}
 
-__all__ = ["FORMATS", "ENGINES", "render", "draft_info", "quarto_path", "preload"]
+__all__ = ["FORMATS", "ENGINES", "render", "draft_info", "quarto_path", "preload", "prepare"]
 
 # What each format imports that takes a while (python-docx ~0.05 s, openpyxl for the open data
 # ~0.1 s): see preload.
@@ -61,6 +61,19 @@ def preload(formats: Iterable[str] = FORMATS) -> None:
     workers), so that the render's threads do not import them in turn, one at a time."""
     for name in _SHARED + [m for fmt in formats for m in _MODULES.get(fmt, [])]:
         importlib.import_module(name)
+
+
+def prepare(root: Path, generated: Path, formats: Iterable[str] = FORMATS, engine: str = "embedded") -> None:
+    """What a render can do before the build it follows is in place, while that build waits for
+    its figure workers (``build(while_drawing=...)``): import what the formats need, and write the
+    open data of the new tables (``generated``: the build's folder so far) into the cache the
+    render takes them from. A problem is left for the render itself to report."""
+    if engine == "embedded":
+        preload(formats)
+    try:
+        format_cache.prepare_open_data(root, Path(generated) / "gegevens" / "tabellen.json")
+    except MonitorError:
+        pass
 
 
 def draft_info(book) -> dict:

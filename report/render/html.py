@@ -34,7 +34,6 @@ import io
 import json
 import re
 import shutil
-import subprocess
 import tempfile
 from collections.abc import Callable
 from html.parser import HTMLParser
@@ -42,7 +41,7 @@ from pathlib import Path
 from typing import Any
 
 from report.errors import MonitorError
-from report.render.html_pages import LOCAL_LINK, read_site
+from report.render.html_pages import LOCAL_LINK, run_chunkedhtml
 
 RENDER_DIR = Path(__file__).resolve().parent
 ASSETS_DIR = RENDER_DIR / "assets"
@@ -138,9 +137,10 @@ def build_html_site(
                 source = markdown_path.read_text(encoding="utf-8")
                 markdown_path = tmp / "book-site.md"
                 markdown_path.write_text(source.rstrip("\n") + "\n\n" + page, "utf-8")
-            chunk_dir = tmp / "site"
-            _run_pandoc(markdown_path, chunk_dir, blocks, book, pandoc_path, tmp)
-            written, sitemap = read_site(chunk_dir)
+            # the whole book in one run (a markdown file; a book without a project root)
+            args, env, cwd = _base_args(book, markdown_path)
+            command = [pandoc_path, str(markdown_path), *args, *_site_args()]
+            written, sitemap = run_chunkedhtml(command, blocks, env, cwd)
         if open_data is not None:
             if open_data_ready is not None:
                 open_data_ready()
@@ -210,21 +210,6 @@ def _site_args() -> list[str]:
         "--section-divs",
         "--wrap=none",
     ]
-
-
-def _run_pandoc(
-    markdown_path: Path, chunk_dir: Path, figures: dict[str, str], book: Any, pandoc_path: str, tmp: Path
-) -> None:
-    """The whole book in one run (a markdown file; a book without a project root)."""
-    figures_json = tmp / "figures.json"
-    figures_json.write_text(json.dumps(figures, ensure_ascii=False, sort_keys=True), encoding="utf-8")
-    args, env, cwd = _base_args(book, markdown_path)
-    cmd = [pandoc_path, str(markdown_path), *args, *_site_args()]
-    cmd += ["-M", f"monitor-html-figures={figures_json}", "-o", str(chunk_dir)]
-    proc = subprocess.run(cmd, capture_output=True, env=env, cwd=cwd, check=False)
-    if proc.returncode != 0:
-        msg = proc.stderr.decode("utf-8", "replace").strip()
-        raise MonitorError(f"Pandoc (HTML) faalde voor {markdown_path}: {msg}")
 
 
 def _prepare_out_dir(out_dir: Path) -> None:

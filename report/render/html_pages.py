@@ -154,17 +154,25 @@ def _cached(cache: Cache, key: str) -> tuple[str, Any] | None:
 def _run(
     doc: dict, blocks: list[dict], figures: dict[str, str], command: list[str], env, cwd: Path
 ) -> tuple[list[tuple[str, str]], dict]:
-    """One chunkedhtml run over ``blocks``; its pages (title page first, then in the order of
-    the sitemap, then any other) and its sitemap."""
+    """One chunkedhtml run over ``blocks`` (with ``doc``'s metadata)."""
+    source = {"pandoc-api-version": doc["pandoc-api-version"], "meta": doc["meta"], "blocks": blocks}
+    data = json.dumps(source, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    return run_chunkedhtml([*command, "-"], figures, env, cwd, stdin=data)
+
+
+def run_chunkedhtml(
+    command: list[str], figures: dict[str, str], env, cwd: Path | str | None, stdin: bytes | None = None
+) -> tuple[list[tuple[str, str]], dict]:
+    """Pandoc's chunkedhtml: ``command`` (Pandoc, its input and every argument but the figures'
+    file and the output folder), the HTML of each figure by id for site.lua; the pages (title
+    page first, then in the order of the sitemap, then any other) and the sitemap."""
     with tempfile.TemporaryDirectory(prefix="monitor-html-pages-") as tmp_name:
         tmp = Path(tmp_name)
         figures_json = tmp / "figures.json"
         figures_json.write_text(json.dumps(figures, ensure_ascii=False, sort_keys=True), encoding="utf-8")
-        source = {"pandoc-api-version": doc["pandoc-api-version"], "meta": doc["meta"], "blocks": blocks}
         out = tmp / "site"
-        cmd = [*command, "-M", f"monitor-html-figures={figures_json}", "-o", str(out), "-"]
-        data = json.dumps(source, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-        proc = subprocess.run(cmd, input=data, capture_output=True, env=env, cwd=cwd, check=False)
+        cmd = [*command, "-M", f"monitor-html-figures={figures_json}", "-o", str(out)]
+        proc = subprocess.run(cmd, input=stdin, capture_output=True, env=env, cwd=cwd, check=False)
         if proc.returncode != 0:
             raise MonitorError(f"Pandoc (HTML) faalde: {proc.stderr.decode('utf-8', 'replace').strip()}")
         return read_site(out)
