@@ -29,7 +29,6 @@ import os
 import socket
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -112,6 +111,7 @@ def server_address(root: Path, fonts: Path) -> Path:
     from importlib.metadata import version
 
     from report.cache import files_hash
+    from report.private_socket import private_folder
 
     identity = hashlib.sha256()
     for part in (
@@ -122,14 +122,7 @@ def server_address(root: Path, fonts: Path) -> Path:
         sys.executable,
     ):
         identity.update(part.encode("utf-8") + b"\0")
-    folder = Path(tempfile.gettempdir()) / f"monitor-{os.getuid()}"
-    folder.mkdir(mode=0o700, exist_ok=True)
-    info = folder.stat()
-    if info.st_uid != os.getuid():  # made by someone else (root could take it over: it must not)
-        raise PermissionError(f"{folder} is not this user's: the PDF is compiled without a server")
-    if info.st_mode & 0o077:
-        os.chmod(folder, 0o700)
-    return folder / f"typst-{identity.hexdigest()[:24]}.sock"
+    return private_folder() / f"typst-{identity.hexdigest()[:24]}.sock"
 
 
 def _ask(address: Path, request: dict, wait: float = 0.0, alive=lambda: True) -> dict | None:
