@@ -46,3 +46,7 @@ def browser():
 # The PDF is compiled in the test's own process: no Typst server outlives a test
 # (tests/test_typst_server.py starts and stops its own).
 os.environ.setdefault("MONITOR_TYPST_SERVER", "off")
+
+# Every `monitor` a test runs runs in its own process: no command server outlives a test
+# (tests/test_command_server.py starts and stops its own).
+os.environ.setdefault("MONITOR_SERVER", "off")
