@@ -44,7 +44,8 @@ def _fail(exc: MonitorError) -> None:
     raise typer.Exit(code=1)
 
 
-def _run_build(project: Project, force: bool, quiet: bool = False, while_drawing=None) -> None:
+def _run_build(project: Project, force: bool, quiet: bool = False, while_drawing=None):
+    """Build when the inputs changed; the build's result (None when it was up to date)."""
     from report.freshness import build_is_current
     from report.swap import recover_build
 
@@ -53,7 +54,7 @@ def _run_build(project: Project, force: bool, quiet: bool = False, while_drawing
     if not force and build_is_current(project):  # without importing the build's libraries
         if not quiet:
             console.print("build: inputs unchanged, _generated/ is up to date")
-        return
+        return None
     from report.build import build
 
     with Progress(
@@ -78,6 +79,7 @@ def _run_build(project: Project, force: bool, quiet: bool = False, while_drawing
             highlight=False,
             soft_wrap=True,
         )
+    return result
 
 
 @app.command()
@@ -110,7 +112,9 @@ def render(
     root: Path = typer.Option(None, "--root", help="Project folder (default: found from here)."),
 ) -> None:
     """Build (when inputs changed), check the chapters and render the report to _book/."""
+    from report import timings
     from report.final import final_gate
+    from report.render import LAST_RENDER
     from report.render import prepare as prepare_render
     from report.render import render as render_book
 
@@ -118,14 +122,16 @@ def render(
         project = _project(root)
         if _raw_changed(project):
             console.print("raw data or their configuration changed since the last clean: cleaning first")
-            _run_clean(project, show_status=False)
+            with timings.step("clean"):
+                _run_clean(project, show_status=False)
         # The edition's status reads only data/ (never the build's output): worked out while the
         # build waits for its figure workers, when it draws figures; else now.
         gates = []
 
         def status_gate() -> None:
             if not gates:
-                gates.append(final_gate(project, final))
+                with timings.step("status (final gate)"):
+                    gates.append(final_gate(project, final))
 
         default = [Format.pdf, Format.docx] if draft else list(Format)  # no HTML draft
         formats = [f.value for f in (fmt or default)]
@@ -142,13 +148,18 @@ def render(
 
         # Build first, also for Quarto (whose pre-render then finds it up to date): the checks
         # read the variables, and the book's {{< blok >}} blocks come from the build.
-        _run_build(project, force=False, while_drawing=status_meanwhile)
+        with timings.step("build") as said:
+            result = _run_build(project, force=False, while_drawing=status_meanwhile)
+            said["figures"] = len(result.exported) if result else 0
+            said["skipped"] = result is None or result.skipped
         status_gate()
         gate = gates[0]
-        checked = _check_before_render(project, gate)
+        with timings.step("check"):
+            checked = _check_before_render(project, gate)
         _note(f"render: {', '.join(formats)}")
         t0 = time.perf_counter()
-        with console.status(f"render: {', '.join(formats)} ({engine.value} engine)"):
+        spinner = console.status(f"render: {', '.join(formats)} ({engine.value} engine)")
+        with timings.step("render") as said, spinner:
             outputs = render_book(
                 project.root,
                 formats=tuple(formats),
@@ -156,13 +167,17 @@ def render(
                 draft=draft,
                 book=checked,  # as the checks read it a moment ago
             )
+            said["rendered"] = list(LAST_RENDER.get("rendered", []))
         for name, path in outputs.items():
             console.print(f"render: {name} → {path.relative_to(project.root)}")
         console.print(f"render: done in {time.perf_counter() - t0:.1f} s")
         if gate.status_known:
-            _print_status(project)
+            with timings.step("status (printed)"):
+                _print_status(project)
     except MonitorError as exc:
         _fail(exc)
+    finally:
+        timings.write()
 
 
 def _check_before_render(project: Project, gate):

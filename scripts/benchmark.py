@@ -16,15 +16,19 @@ and .monitor-cache/ are not touched):
 * (``--quarto``) ``quarto render`` of the same sources, with the ratio to ours;
 * then ``monitor check`` on the demo, and the size of the HTML site.
 
-Every run is a fresh Python process that runs ``monitor render`` itself (report.cli: clean when
-raw files changed, the edition's status, build, the editors' checks, render all formats, the
-status printed after), with a timer on each step, so start-up, imports and the checks count;
-"total" is that process's wall time as the author sees it. When the build draws figures, the
-status is worked out while it waits for them: its time is then part of the build's row. Peak
-memory is the largest resident set of the process or of any tool it started (Pandoc), so far.
-The PDF is compiled by the project's Typst server, which the cold build starts and the later
-runs ask (report/render/typst_server.py): as for an author who renders again and again; its CPU
-is the row "Typst server" (and counts in the total), and the servers are stopped at the end.
+Every run is ``monitor render --root <copy>`` as an author types it (``python -m report``),
+its steps timed by the command itself (``MONITOR_TIMINGS``, report/timings.py): clean when raw
+files changed, the edition's status, build, the editors' checks, render all formats, the status
+printed after; "total" is the command's wall time as the author sees it. When the build draws
+figures, the status is worked out while it waits for them: its time is then part of the
+build's row. Peak memory is the largest resident set of the process or of any tool it started
+(Pandoc), so far. The cold run is the first command on the machine: the command server
+(report/command_server.py) is stopped before it, so it runs in its own process and then starts
+the server; the benchmark waits for the server to load, and the later runs are answered by it,
+as for an author who renders again and again (the first row says which). The PDF is compiled by
+the project's Typst server, which the cold build starts and the later runs ask
+(report/render/typst_server.py); its CPU is the row "Typst server" (and counts in the total).
+The servers are stopped at the end.
 Not a test: a measurement; on a shared machine compare CPU times too.
 """
 
@@ -55,90 +59,6 @@ DATA_ROW = "hennepkwekerijen,aantal,wiet,NL,2014,"
 SITE_TARGET = 5_000_000  # bytes: the demo site (pages, charts, fonts, open data) stays under 5 MB
 
 
-# -- the child: one `monitor render`, stage by stage -------------------------------------------
-
-
-def _usage() -> tuple[float, float]:
-    import resource
-
-    me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
-    cpu = me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
-    return cpu, max(me.ru_maxrss, kids.ru_maxrss) / 1024  # MiB (Linux reports KiB)
-
-
-def run_once(root: Path) -> None:
-    """``monitor render --root <root>`` itself (report.cli), its steps timed where they start."""
-    import functools
-
-    t0 = time.perf_counter()
-    stages: list[dict] = []
-    # What `monitor render` imports before it starts (the build's modules only when it builds).
-    from report import cli, final
-    from report import render as render_package
-
-    stages.append({"stage": "start-up and imports", "wall": time.perf_counter() - t0, **_usage_dict()})
-
-    running: list[str] = []  # the stage now timed: a step inside another is part of that one
-
-    def timed(module, name: str, stage: str, extra=None, before=None):
-        inner = getattr(module, name)
-
-        @functools.wraps(inner)
-        def wrapper(*args, **kwargs):
-            if running:  # e.g. the status, worked out while the build waits for its figures
-                return inner(*args, **kwargs)
-            running.append(stage)
-            t = time.perf_counter()
-            state = before() if before else None
-            try:
-                result = inner(*args, **kwargs)
-            finally:
-                running.pop()
-            row = {"stage": stage, "wall": time.perf_counter() - t, **_usage_dict()}
-            row.update(extra(state) if extra else {})
-            stages.append(row)
-            return result
-
-        setattr(module, name, wrapper)
-
-    # Figures drawn: the new entries of the figure cache (without importing the build to ask).
-    figure_cache = root / ".monitor-cache" / "figure"
-
-    def figures_now() -> set[str]:
-        return {p.name for p in figure_cache.glob("*/*")} if figure_cache.is_dir() else set()
-
-    def drawn(before: set[str]) -> dict:
-        new = len(figures_now() - before)
-        return {"figures": new, "skipped": "report.builder" not in sys.modules}
-
-    timed(cli, "_run_build", "build", drawn, figures_now)
-    timed(cli, "_run_clean", "clean")
-    timed(final, "final_gate", "status (final gate)")
-    timed(cli, "_check_before_render", "check")
-    timed(
-        render_package,
-        "render",
-        "render",
-        lambda _s: {"rendered": list(render_package.LAST_RENDER.get("rendered", []))},
-    )
-    timed(cli, "_print_status", "status (printed)")
-    sys.argv = ["monitor", "render", "--root", str(root)]
-    try:
-        cli.app()
-    except SystemExit as exc:
-        if exc.code not in (0, None):
-            raise SystemExit(f"monitor render failed (exit {exc.code})") from None
-    print(json.dumps(stages))
-    from report.cli import leave_quickly
-
-    leave_quickly()  # as `monitor` ends
-
-
-def _usage_dict() -> dict:
-    cpu, peak = _usage()
-    return {"cpu": cpu, "peak": peak}
-
-
 # -- the parent: scenarios ---------------------------------------------------------------------
 
 
@@ -158,28 +78,53 @@ def server_cpu(root: Path) -> float:
 
 
 def child(root: Path) -> tuple[float, list[dict]]:
-    t = time.perf_counter()
-    before = server_cpu(root)
-    proc = subprocess.run(
-        [sys.executable, __file__, "--child", str(root)], capture_output=True, text=True, check=False
-    )
-    wall = time.perf_counter() - t
-    if proc.returncode != 0:
-        raise SystemExit(f"benchmark run failed:\n{proc.stderr}")
-    stages = json.loads(proc.stdout.strip().splitlines()[-1])
+    """One `monitor render --root <root>`, as an author types it; its steps' times from the
+    command itself (report/timings.py)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        log = Path(tmp) / "timings.json"
+        env = dict(os.environ, MONITOR_TIMINGS=str(log))
+        t = time.perf_counter()
+        before = server_cpu(root)
+        proc = subprocess.run(
+            [sys.executable, "-m", "report", "render", "--root", str(root)],
+            capture_output=True,
+            text=True,
+            check=False,
+            env=env,
+            cwd=ROOT,
+        )
+        wall = time.perf_counter() - t
+        if proc.returncode != 0:
+            raise SystemExit(f"benchmark run failed:\n{proc.stderr}")
+        stages = json.loads(log.read_text(encoding="utf-8"))
     served = server_cpu(root) - before
     stages.append({"stage": "Typst server", "wall": 0.0, "cpu": stages[-1]["cpu"] + served, "peak": 0})
     return wall, stages
 
 
-def stop_servers(roots: list[Path]) -> None:
+def command_server_ready(wait: float = 20.0) -> bool:
+    """Whether the command server answers (the first run starts it): wait for it to load."""
+    from report.command_server import ask, server_address
+
+    deadline = time.monotonic() + wait
+    while time.monotonic() < deadline:
+        if ask(server_address(), "status") is not None:
+            return True
+        time.sleep(0.2)
+    return False
+
+
+def stop_servers(roots: list[Path], command_server: bool = True) -> None:
     from types import SimpleNamespace
 
+    from report.command_server import ask, server_address
     from report.render.pdf import fonts_dir
     from report.render.typst_server import stop_server
 
     for root in roots:
         stop_server(root.resolve(), fonts_dir(SimpleNamespace(root=root.resolve())))
+    if command_server:
+        ask(server_address(), "stop")
 
 
 def replace_in(path: Path, old: str, new: str) -> None:
@@ -254,11 +199,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3, help="runs per scenario (the median is shown)")
     parser.add_argument("--quarto", action="store_true", help="also time `quarto render` (~35 s+)")
     parser.add_argument("--quarto-repeat", type=int, default=1, help="runs of `quarto render`")
-    parser.add_argument("--child", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
-    if args.child:
-        run_once(args.child)
-        return
 
     try:
         load = os.getloadavg()[0]
@@ -270,10 +211,13 @@ def main() -> None:
         from report.project import Project
 
         roots = []
+        served = True
         for i in range(args.repeat):
             root = Project(ROOT).copy_to(Path(tmp) / f"project-{i}").root
             roots.append(root)
+            stop_servers([], command_server=True)  # cold: as the first command on a machine
             results.setdefault("cold full build", []).append(child(root))
+            served = command_server_ready() and served
             for name, edit in scenarios(root, i):
                 edit()
                 results.setdefault(name, []).append(child(root))
@@ -318,6 +262,8 @@ def main() -> None:
             )
             peak = max(r[1][idx]["peak"] for r in runs if len(r[1]) > idx)
             extra = ""
+            if "served" in s:
+                extra = "by the command server" if s["served"] else "in its own process"
             if "figures" in s:
                 extra = "skipped" if s.get("skipped") else f"{s['figures']} figures exported"
             if "rendered" in s:
@@ -326,6 +272,8 @@ def main() -> None:
         cpu_totals[name] = statistics.median(r[1][-1]["cpu"] for r in runs)
         print(fmt_row(name, "total (process)", totals[name], cpu_totals[name], None))
     print()
+    if not served:
+        print("the command server did not answer after the cold run: the later runs ran in their own process")
     print(f"monitor check: {check_wall:.2f} s (exit {check.returncode}; target < 2 s)")
     mark = "ok" if site_size <= SITE_TARGET else f"over the target of {SITE_TARGET / 1e6:.0f} MB"
     print(f"html site: {site_size / 1e6:.2f} MB in {site_pages} pages ({mark})")
