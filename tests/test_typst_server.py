@@ -166,7 +166,9 @@ def test_a_socket_folder_of_another_user_is_not_used(project, monkeypatch, tmp_p
     import os
 
     root, fonts = project
-    monkeypatch.setattr(typst_server.tempfile, "gettempdir", lambda: str(tmp_path / "tmp"))
+    from report import private_socket
+
+    monkeypatch.setattr(private_socket.tempfile, "gettempdir", lambda: str(tmp_path / "tmp"))
     folder = tmp_path / "tmp" / f"monitor-{os.getuid()}"
     folder.mkdir(parents=True)
     monkeypatch.setattr(os, "getuid", lambda: 4242)  # this user is another than the folder's owner
