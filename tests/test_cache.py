@@ -156,6 +156,10 @@ def test_each_input_change_redoes_exactly_what_depends_on_it(rendered: Project, 
     assert exported == ["hennepkwekerijen-aantal", "samenhang-cannabis"]
     assert formats == sorted(OUTPUTS)
     assert ";2014;5170," in out["html"]["figuren/hennepkwekerijen-aantal.csv"].decode()
+    # and the figure on its page (its spec and table, kept in the cache as the figures' HTML)
+    (page,) = [v.decode() for k, v in out["html"].items() if b'id="chart-fig-hennepkwekerijen-aantal"' in v]
+    figure = page.split('id="chart-fig-hennepkwekerijen-aantal"', 1)[1].split("</details>", 1)[0]
+    assert "5.170" in figure and "5.164" not in figure and '"waarde":5170' in figure.replace(" ", "")
 
     # A registry caveat: text everywhere, no figure.
     _edit(root / "data" / "indicators.yml", "opsporingsdiensten: het zegt", "opsporingsdiensten; het zegt")
