@@ -35,10 +35,12 @@ STATUS_PATH = "/__monitor/status"
 SCRIPT_PATH = "/__monitor/reload.js"
 RELOAD_TAG = f'<script src="{SCRIPT_PATH}"></script>'
 
-# The page asks for the version every 0.15 s. A new version whose page differs only in <main>
-# (a prose edit) is put in place without reloading: the scroll position stays, and the chart
-# library (~0.9 MB) is not parsed again; the charts in <main> are drawn anew. Anything else
-# (the navigation, the title: a heading changed) reloads the page.
+# The page asks for the version, and the server answers when it differs from the one the page
+# has (a long poll: the page hears of a rebuild at once, not at its next look). A new version
+# whose page differs only in <main> (a prose edit) is put in place without reloading: the
+# scroll position stays, and the chart library (~0.9 MB) is not parsed again; the charts in
+# <main> are drawn anew. Anything else (the navigation, the title: a heading changed) reloads
+# the page.
 RELOAD_JS = """(function () {
   var seen = null;
   var shown = null;  // the served page as it was read (the DOM is changed by monitor.js)
@@ -82,9 +84,11 @@ RELOAD_JS = """(function () {
       "(de pagina toont de vorige versie)\\n\\n" + message;
   }
   function poll() {
-    fetch("__STATUS__", { cache: "no-store" })
+    var wait = 500;  // after a failed request (the preview stopped, say): look again soon
+    fetch("__STATUS__" + (seen === null ? "" : "?after=" + seen), { cache: "no-store" })
       .then(function (r) { return r.json(); })
       .then(function (s) {
+        wait = 0;
         if (seen === null) { seen = s.version; }
         else if (s.version !== seen) {
           seen = s.version;
@@ -93,7 +97,7 @@ RELOAD_JS = """(function () {
         if (s.error) { show(s.error); }
       })
       .catch(function () {})
-      .then(function () { setTimeout(poll, 150); });
+      .then(function () { setTimeout(poll, wait); });
   }
   poll();
 })();
@@ -141,6 +145,7 @@ class Preview:
         self.version = 0
         self.error: str | None = None
         self._lock = threading.Lock()
+        self._changed = threading.Condition(self._lock)  # a new version (or the stop)
         self._stop = threading.Event()
         self._server: http.server.ThreadingHTTPServer | None = None
         self._threads: list[threading.Thread] = []
@@ -171,6 +176,7 @@ class Preview:
         with self._lock:
             self.error = None
             self.version += 1
+            self._changed.notify_all()
         self.log(f"preview: rebuilt in {time.perf_counter() - t0:.2f} s")
         return True
 
@@ -178,11 +184,16 @@ class Preview:
         with self._lock:
             self.error = message
             self.version += 1
+            self._changed.notify_all()
         self.log(f"preview: error (still serving the last good version):\n{message}")
         return False
 
-    def status(self) -> dict:
-        with self._lock:
+    def status(self, after: int | None = None, wait: float = 20.0) -> dict:
+        """The version and the last error; with ``after``, once the version is another (or
+        after ``wait`` seconds, or when the preview stops)."""
+        with self._changed:
+            if after is not None:
+                self._changed.wait_for(lambda: self.version != after or self._stop.is_set(), wait)
             return {"version": self.version, "error": self.error}
 
     def _watch(self) -> None:
@@ -218,6 +229,8 @@ class Preview:
 
     def stop(self) -> None:
         self._stop.set()
+        with self._changed:
+            self._changed.notify_all()  # the pages waiting for a version get their answer
         if self._server is not None:
             self._server.shutdown()
             self._server.server_close()
@@ -269,9 +282,11 @@ class _Handler(http.server.SimpleHTTPRequestHandler):
         self.do_GET()
 
     def do_GET(self) -> None:
-        path = self.path.split("?", 1)[0].split("#", 1)[0]
+        path, _, query = self.path.split("#", 1)[0].partition("?")
         if path == STATUS_PATH:
-            return self._send(json.dumps(self.preview.status()).encode(), "application/json")
+            after = query.removeprefix("after=")
+            known = int(after) if query.startswith("after=") and after.isdigit() else None
+            return self._send(json.dumps(self.preview.status(known)).encode(), "application/json")
         if path == SCRIPT_PATH:
             return self._send(RELOAD_JS.encode(), "text/javascript; charset=utf-8")
         if path.endswith("/"):

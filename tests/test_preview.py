@@ -113,3 +113,23 @@ def test_preview_serves_rebuilds_on_save_reports_errors_and_stops(project_copy: 
     with pytest.raises((urllib.error.URLError, ConnectionError, socket.timeout)):
         _get(base)
     assert preview._threads == []
+
+
+def test_a_page_asking_for_a_new_version_hears_of_a_rebuild_at_once(tmp_path):
+    """The status is a long poll: ``?after=<version>`` is answered when the version changes
+    (a rebuild, or a failed one), not at the page's next look; and when the preview stops."""
+    import threading
+
+    preview = Preview(Project(tmp_path), log=lambda _m: None)  # nothing built: status only
+    seen = preview.status()["version"]
+    began = time.monotonic()
+    assert preview.status(after=seen, wait=0.3) == {"version": seen, "error": None}  # no change
+    assert time.monotonic() - began >= 0.25
+    threading.Timer(0.2, preview._failed, args=("een fout",)).start()
+    began = time.monotonic()
+    assert preview.status(after=seen, wait=30) == {"version": seen + 1, "error": "een fout"}
+    assert time.monotonic() - began < 5
+    threading.Timer(0.2, preview.stop).start()
+    began = time.monotonic()
+    preview.status(after=seen + 1, wait=30)  # the stop answers it too
+    assert time.monotonic() - began < 5
