@@ -39,8 +39,8 @@ RELOAD_TAG = f'<script src="{SCRIPT_PATH}"></script>'
 # has (a long poll: the page hears of a rebuild at once, not at its next look). A new version
 # whose page differs only in <main> (a prose edit) is put in place without reloading: the
 # scroll position stays, and the chart library (~0.9 MB) is not parsed again; the charts in
-# <main> are drawn anew. Anything else (the navigation, the title: a heading changed) reloads
-# the page.
+# <main> are drawn anew, after the browser has shown the text. Anything else (the navigation,
+# the title: a heading changed) reloads the page.
 RELOAD_JS = """(function () {
   var seen = null;
   var shown = null;  // the served page as it was read (the DOM is changed by monitor.js)
@@ -64,7 +64,15 @@ RELOAD_JS = """(function () {
       shown = next;
       var box = document.getElementById("monitor-preview-error");
       if (box) { box.parentNode.removeChild(box); }
-      if (typeof window.monitorDrawCharts === "function") { window.monitorDrawCharts(); }
+      if (typeof window.monitorDrawCharts === "function") {
+        // after the next paint: drawing the page's charts takes ~0.2 s, and the edited text
+        // should not wait for it
+        window.monitorChartsReady = new Promise(function (done) {
+          window.requestAnimationFrame(function () {
+            setTimeout(function () { window.monitorDrawCharts(); done(window.monitorChartsReady); }, 0);
+          });
+        });
+      }
       window.monitorPreviewSwaps = (window.monitorPreviewSwaps || 0) + 1;
     }).catch(function () { window.location.reload(); });
   }
