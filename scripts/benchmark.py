@@ -14,7 +14,9 @@ and .monitor-cache/ are not touched):
 * one indicator's data value edited — one value of hennepkwekerijen in data/clean;
 * one template word edited — one word in chapters/sjablonen/nl/indicator.md.j2;
 * (``--quarto``) ``quarto render`` of the same sources, with the ratio to ours;
-* then ``monitor check`` on the demo, and the size of the HTML site.
+* then ``monitor check`` on the demo, the size of the HTML site, and ``monitor preview``: from
+  saving a prose edit to the open page showing it (headless Chromium, when playwright and
+  Debian's chromium are there).
 
 Every run is ``monitor render --root <copy>`` as an author types it (``python -m report``),
 its steps timed by the command itself (``MONITOR_TIMINGS``, report/timings.py): clean when raw
@@ -165,6 +167,60 @@ def scenarios(root: Path, i: int):
     restore(CHAPTER)
 
 
+PREVIEW_PAGE = "sec-import.html"  # the site page of CHAPTER
+PREVIEW_EDITS = 5
+
+
+def preview_latency(root: Path) -> list[float] | str:
+    """Seconds from saving a prose edit of CHAPTER to `monitor preview`'s open page showing it
+    (headless Chromium), for PREVIEW_EDITS edits a few seconds apart; or why it was not timed."""
+    import re
+
+    chromium = Path("/usr/bin/chromium")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        return "not timed: playwright is not installed (requirements-test.lock has it)"
+    if not chromium.exists():
+        return f"not timed: {chromium} is not installed"
+    from report.preview import Preview
+    from report.project import Project
+
+    chapter = root / CHAPTER
+    preview = Preview(Project(root), port=0, log=lambda _message: None)
+    preview.start()
+    shown = []
+    try:
+        with sync_playwright() as playwright:
+            args = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+            browser = playwright.chromium.launch(executable_path=str(chromium), args=args)
+            page = browser.new_page()
+            page.goto(preview.url + PREVIEW_PAGE)
+            page.wait_for_function("window.monitorChartsReady !== undefined")
+            page.evaluate("window.monitorChartsReady")
+            for i in range(PREVIEW_EDITS):
+                time.sleep(2.0)  # an editor saves now and then, not while the page still draws
+                word = f"Bewerking{i}"
+                text = chapter.read_text(encoding="utf-8")
+                edited = re.sub(
+                    r"\w+ drugs die Nederland binnenkomen",
+                    f"{word} drugs die Nederland binnenkomen",
+                    text,
+                    count=1,
+                )
+                t = time.perf_counter()
+                chapter.write_text(edited, encoding="utf-8")
+                page.wait_for_function(
+                    f"document.querySelector('main').innerText.includes('{word}')", polling=10, timeout=30000
+                )
+                shown.append(time.perf_counter() - t)
+                page.evaluate("window.monitorChartsReady")
+            browser.close()
+    finally:
+        preview.stop()
+    return shown
+
+
 def quarto_binary() -> str | None:
     for candidate in (os.environ.get("QUARTO"), shutil.which("quarto"), "/opt/quarto-src/bin/quarto"):
         if candidate and Path(candidate).is_file():
@@ -231,6 +287,7 @@ def main() -> None:
             [sys.executable, "-m", "report", "check", "--root", str(root)], capture_output=True, text=True
         )
         check_wall = time.perf_counter() - t
+        previewed = preview_latency(Project(ROOT).copy_to(Path(tmp) / "project-preview").root)
         site = root / "_book" / "html"
         site_size = sum(p.stat().st_size for p in site.rglob("*") if p.is_file())
         site_pages = len(list(site.glob("*.html")))
@@ -277,6 +334,12 @@ def main() -> None:
     print(f"monitor check: {check_wall:.2f} s (exit {check.returncode}; target < 2 s)")
     mark = "ok" if site_size <= SITE_TARGET else f"over the target of {SITE_TARGET / 1e6:.0f} MB"
     print(f"html site: {site_size / 1e6:.2f} MB in {site_pages} pages ({mark})")
+    if isinstance(previewed, str):
+        print(f"monitor preview: {previewed}")
+    else:
+        times = ", ".join(f"{t:.2f}" for t in previewed)
+        median = statistics.median(previewed)
+        print(f"monitor preview, save → the page shows the edit: median {median:.2f} s ({times}; target 1 s)")
     if quarto_wall is not None:
         print(fmt_row("quarto render", "pdf+docx+html", quarto_wall, quarto_cpu, None))
         print()
