@@ -32,7 +32,6 @@ import json
 import os
 import signal
 import socket
-import subprocess
 import sys
 import threading
 import time
@@ -199,17 +198,9 @@ def start_for_next_time() -> None:
     except OSError:
         return
     address.unlink(missing_ok=True)  # a socket nobody answers at (a server killed with -9)
-    try:
-        subprocess.Popen(
-            [sys.executable, "-m", "report.command_server", str(address)],
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            start_new_session=True,
-            # where this code's package lies, so `-m` runs this code (not a copy in the project)
-            cwd=str(Path(__file__).resolve().parents[1]),
-        )
-    except OSError:
+    from report.private_socket import start_server
+
+    if start_server("report.command_server", str(address)) is None:
         starting.unlink(missing_ok=True)
 
 

@@ -153,18 +153,9 @@ def _ask(address: Path, request: dict, wait: float = 0.0, alive=lambda: True) ->
 
 def _start(address: Path, root: Path, fonts: Path) -> subprocess.Popen | None:
     """Start a server for ``address`` in its own session (it outlives this render)."""
-    try:
-        return subprocess.Popen(
-            [sys.executable, "-m", "report.render.typst_server", str(address), str(root), str(fonts)],
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            start_new_session=True,
-            # where this code's package lies, so `-m` runs this code (not a copy in the project)
-            cwd=str(Path(__file__).resolve().parents[2]),
-        )
-    except OSError:
-        return None
+    from report.private_socket import start_server
+
+    return start_server("report.render.typst_server", str(address), str(root), str(fonts))
 
 
 # -- the server --------------------------------------------------------------------------------
