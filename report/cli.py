@@ -539,11 +539,16 @@ def main() -> None:
     """The command line; an unexpected error prints a short message and where its trace is."""
     import sys
 
+    interrupted = "[bold red]Interrupted.[/] Outputs are swapped in whole: nothing half-written is left."
     try:
         app()
     except KeyboardInterrupt:
-        console.print("[bold red]Interrupted.[/] Outputs are swapped in whole: nothing half-written is left.")
+        console.print(interrupted)
         sys.exit(130)
+    except SystemExit as exc:
+        if exc.code == 130:  # Ctrl-C, which Typer turns into this exit status without a word
+            console.print(interrupted)
+        raise
     except Exception as exc:  # noqa: BLE001 - the last resort: no traceback reaches the user
         trace = _write_trace(exc)
         try:

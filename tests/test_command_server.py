@@ -189,3 +189,28 @@ def test_the_server_holds_no_thread_and_nothing_worked_out_before_a_command():
         "cached": [],
         "loaded": ["pandas", "altair", "report.builder", "report.render.docx"],
     }
+
+
+def test_ctrl_c_stops_a_served_build_as_it_stops_one_in_its_own_process(sockets, tmp_path):
+    import signal
+
+    address, env = sockets
+    _start_server(address, env)
+    for mode in ("off", "on"):
+        root = copy_project(tmp_path / mode)  # a first build: ~5 s of figures, stopped after 2
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "report", "build", "--root", str(root)],
+            cwd=ROOT,
+            env=dict(env, MONITOR_SERVER=mode),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        time.sleep(2.0)
+        proc.send_signal(signal.SIGINT)
+        _out, err = proc.communicate(timeout=120)
+        assert proc.returncode == 130, err
+        assert "Interrupted. Outputs are swapped in whole" in err
+        assert not (root / "_generated").exists(), "nothing half-written"
+        assert not list(root.glob(".monitor-tmp-*"))
+    assert command_server.ask(address, "status")["served"] == 1
