@@ -17,6 +17,8 @@ state right after the loading, so nothing one command does is seen by another.
   command finds no server at its address, runs in its own process and starts a new one.
 * Ctrl-C (and SIGTERM, SIGHUP) on the command is passed on to its fork, which stops as a command
   in its own process does.
+* It keeps a figure worker warm (:class:`_WarmWorker`), which the next build that draws takes
+  over (report/figure_export.py): vl-convert takes ~0.6 s to start in a new process.
 * The server ends after ``IDLE_SECONDS`` without a command, or after ``MAX_COMMANDS``.
 * Whenever no server answers, the command runs in its own process; the output is the same.
 
@@ -32,6 +34,7 @@ import json
 import os
 import signal
 import socket
+import subprocess
 import sys
 import threading
 import time
@@ -246,10 +249,13 @@ def serve(address: Path, idle: float = IDLE_SECONDS) -> None:
     served = 0
     server = os.getpid()
     last = time.monotonic()
+    running: set[int] = set()  # the forks running a command
+    warm = _WarmWorker(address.parent)
     try:
         listener.settimeout(1.0)
         while served < MAX_COMMANDS:
-            _reap()
+            running -= _reap()
+            warm.keep(busy=bool(running))
             try:
                 conn, _addr = listener.accept()
             except TimeoutError:
@@ -259,17 +265,63 @@ def serve(address: Path, idle: float = IDLE_SECONDS) -> None:
             last = time.monotonic()
             with conn:
                 try:
-                    what = _take(conn, listener, served)
+                    fork = _take(conn, listener, served, warm.offer())
                 except _Stop:
                     return
-                served += what
+                if fork:
+                    running.add(fork)
+                    served += 1
     finally:
         listener.close()
-        try:
-            if os.getpid() == server and address.is_socket():
-                address.unlink()
-        except OSError:
-            pass
+        if os.getpid() == server:
+            warm.stop()
+            try:
+                if address.is_socket():
+                    address.unlink()
+            except OSError:
+                pass
+
+
+class _WarmWorker:
+    """A figure worker kept warm for the next build (``python -m report.figure_export
+    --standby``): vl-convert takes ~0.6 s to start in a new process, the drawing of a data
+    correction's figures waited for that. A fork's build takes it over at its first figure
+    (report.figure_export.STANDBY); a new one is started once it is taken, while no command
+    runs (its start costs CPU)."""
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+        self.count = 0
+        self.proc: subprocess.Popen | None = None
+        self.socket: Path | None = None
+        self.ready = False  # its socket was seen: it waits (or, gone since, was taken)
+
+    def keep(self, busy: bool) -> None:
+        if self.proc is not None and self.proc.poll() is None and self.socket is not None:
+            if self.socket.exists():
+                self.ready = True
+                return
+            if not self.ready:
+                return  # still starting vl-convert
+        if busy:
+            return
+        from report.private_socket import start_server
+
+        self.count += 1
+        self.socket = self.folder / f"figures-{os.getpid()}-{self.count}.sock"
+        self.ready = False
+        self.proc = start_server("report.figure_export", "--standby", str(self.socket))
+
+    def offer(self) -> Path | None:
+        """The warm worker's socket for the next fork, when one waits."""
+        if self.ready and self.socket is not None and self.socket.exists():
+            return self.socket
+        return None
+
+    def stop(self) -> None:
+        """End the worker when nobody took it (one that was taken draws for its build)."""
+        if self.proc is not None and self.socket is not None and self.socket.exists():
+            self.proc.kill()
 
 
 def _listen(address: Path) -> socket.socket | None:
@@ -291,22 +343,26 @@ def _listen(address: Path) -> socket.socket | None:
     return listener
 
 
-def _reap() -> None:
+def _reap() -> set[int]:
+    """The children that ended since (forks and figure workers), waited for."""
+    ended = set()
     while True:
         try:
             pid, _status = os.waitpid(-1, os.WNOHANG)
         except ChildProcessError:
-            return
+            return ended
         if pid == 0:
-            return
+            return ended
+        ended.add(pid)
 
 
 class _Stop(Exception):
     pass
 
 
-def _take(conn: socket.socket, listener: socket.socket, served: int) -> int:
-    """Answer one connection; 1 when it was a command (forked off), else 0."""
+def _take(conn: socket.socket, listener: socket.socket, served: int, warm: Path | None) -> int:
+    """Answer one connection; the fork's pid when it was a command, else 0. ``warm``: the socket
+    of a warm figure worker the fork may take."""
     conn.settimeout(10.0)
     try:
         creds = conn.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, 12)
@@ -340,12 +396,15 @@ def _take(conn: socket.socket, listener: socket.socket, served: int) -> int:
     if pid == 0:
         try:
             listener.close()
+            from report import figure_export
+
+            figure_export.STANDBY[:] = [warm] if warm is not None else []
             _run_command(conn, fds, request)
         finally:
             os._exit(1)  # never back into the server's loop, whatever happened
     for fd in fds:
         os.close(fd)
-    return 1
+    return pid
 
 
 def _run_command(conn: socket.socket, fds: list[int], request: dict) -> None:

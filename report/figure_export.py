@@ -3,7 +3,8 @@
 Apart from report/figures.py (which builds the specs with Altair and pandas) so that the
 processes that draw in parallel import only vl-convert: a worker starts in ~0.1 s instead of
 the ~1 s that Altair and pandas take. The build hands each figure to a :class:`Drawing` as
-soon as its spec is known, so drawing overlaps with building the next specs.
+soon as its spec is known, so drawing overlaps with building the next specs. A build run by
+the command server takes over the worker it keeps warm (``STANDBY``) instead of starting one.
 """
 
 from __future__ import annotations
@@ -98,8 +99,13 @@ class Drawing:
         self._tmp = tempfile.TemporaryDirectory(prefix="monitor-figures-")
         self.folder = Path(self._tmp.name)
         self.stems: list[str] = []
-        self._workers: list[tuple[subprocess.Popen, Path]] = []
-        self._start_worker()
+        self._workers: list[tuple[subprocess.Popen | _Adopted, Path]] = []
+        # A worker the command server keeps warm (STANDBY) is taken at the first figure; else
+        # one starts now, to be warm by then.
+        self._standby = STANDBY.pop() if STANDBY else None
+        if self._standby is None or not self._standby.exists():
+            self._standby = None
+            self._start_worker()
 
     def __enter__(self) -> Drawing:
         return self
@@ -110,13 +116,20 @@ class Drawing:
 
     def _start_worker(self) -> None:
         log = self.folder / f"worker-{len(self._workers)}.log"
-        with log.open("wb") as err:
-            proc = subprocess.Popen(
-                [sys.executable, "-m", "report.figure_export", "--serve", self.font_dir, str(self.folder)],
-                stdin=subprocess.PIPE,
-                stdout=subprocess.DEVNULL,
-                stderr=err,
-            )
+        proc = _adopt(self._standby, self.font_dir, self.folder) if self._standby else None
+        self._standby = None
+        if proc is not None:
+            log.write_bytes(b"")  # its messages went to the command server's (none): see finish
+        else:
+            command = [sys.executable, "-m", "report.figure_export", "--serve", self.font_dir]
+            command.append(str(self.folder))
+            with log.open("wb") as err:
+                proc = subprocess.Popen(
+                    command,
+                    stdin=subprocess.PIPE,
+                    stdout=subprocess.DEVNULL,
+                    stderr=err,
+                )
         self._workers.append((proc, log))
         for n in range(len(self.stems)):  # any figure nobody has taken yet
             if self._job(n).exists():
@@ -139,6 +152,9 @@ class Drawing:
         part = self.folder / f"{n}.part"
         part.write_text(json.dumps({"spec": spec, "rows": rows, "stem": str(stem)}), encoding="utf-8")
         os.replace(part, self._job(n))  # complete before any worker can see it
+        if not self._workers:
+            self._start_worker()  # the warm one (it is told of every figure waiting)
+            return
         for proc, _log in self._workers:
             self._tell(proc, n)
         waiting = sum(1 for i in range(n + 1) if self._job(i).exists())
@@ -201,12 +217,120 @@ def export_all(tasks: list[tuple], font_dir: Path, workers: int | None = None) -
         drawing.finish()
 
 
+# -- a worker kept warm by the command server ----------------------------------------------------
+
+# The socket of a warm worker waiting for a build, set by report/command_server.py in the forks
+# it runs commands in (each takes it at most once); empty in a command's own process.
+STANDBY: list[Path] = []
+STANDBY_IDLE = 1800.0  # seconds a warm worker waits for a build before it ends
+
+
+class _Adopted:
+    """A warm worker taken over from the command server, driven as :class:`Drawing` drives a
+    worker it started: figure numbers written to it, the end of them, its end waited for."""
+
+    def __init__(self, conn, pid: int):
+        self.conn, self.pid, self.returncode = conn, pid, None
+        self.stdin = self
+
+    def write(self, data: bytes) -> None:
+        self.conn.sendall(data)
+
+    def flush(self) -> None:
+        pass
+
+    def close(self) -> None:
+        import socket
+
+        try:
+            self.conn.shutdown(socket.SHUT_WR)  # no more figures
+        except OSError:
+            pass
+
+    def wait(self) -> int:
+        if self.returncode is None:
+            try:
+                said = b"".join(iter(lambda: self.conn.recv(1 << 12), b""))
+            except OSError:
+                said = b""
+            self.conn.close()
+            self.returncode = 0 if said.endswith(b"done\n") else 1  # else it died drawing
+        return self.returncode
+
+    def kill(self) -> None:
+        import signal
+
+        try:
+            os.kill(self.pid, signal.SIGKILL)
+        except OSError:
+            pass
+
+
+def _adopt(address: Path, font_dir: str, folder: Path) -> _Adopted | None:
+    """The warm worker at ``address``, given this build's fonts and folder; None when it is not
+    there (taken by another command, not warm yet, gone)."""
+    import socket
+
+    conn = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    try:
+        conn.settimeout(2.0)
+        conn.connect(str(address))
+        conn.sendall(json.dumps({"fonts": font_dir, "folder": str(folder)}).encode("utf-8") + b"\n")
+        reply = b""
+        while not reply.endswith(b"\n"):
+            chunk = conn.recv(1)
+            if not chunk:
+                raise OSError("the warm worker went away")
+            reply += chunk
+        pid = int(json.loads(reply)["pid"])
+        conn.settimeout(None)
+    except (OSError, ValueError, KeyError, TypeError):
+        conn.close()
+        return None
+    return _Adopted(conn, pid)
+
+
+def _standby(address: str) -> None:
+    """A warm worker: start vl-convert, wait at ``address`` for one build, then draw its
+    figures as a worker it started would (its fonts registered first)."""
+    import socket
+
+    vlc.vegalite_to_svg(_WARM_UP, format_locale=vlc.get_format_locale(EXPORT_LOCALE))
+    where = Path(address)
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    try:
+        listener.bind(address)
+        os.chmod(address, 0o600)
+        listener.listen(1)
+        listener.settimeout(STANDBY_IDLE)
+        conn, _addr = listener.accept()
+    except OSError:  # TimeoutError among them: nobody came
+        return
+    finally:
+        listener.close()
+        where.unlink(missing_ok=True)  # taken: the command server starts another
+    with conn:
+        reader = conn.makefile("rb")
+        try:
+            head = json.loads(reader.readline())
+            register_fonts(Path(head["fonts"]))
+            conn.sendall(json.dumps({"pid": os.getpid()}).encode("utf-8") + b"\n")
+        except (OSError, ValueError, KeyError, TypeError):
+            return
+        _draw_named(Path(head["folder"]), (line.decode("utf-8") for line in reader))
+        conn.sendall(b"done\n")
+
+
 def _serve(font_dir: str, folder: str) -> None:
     """A worker: draw every figure named on stdin that no other worker has claimed."""
     register_fonts(Path(font_dir))
     vlc.vegalite_to_svg(_WARM_UP, format_locale=vlc.get_format_locale(EXPORT_LOCALE))
-    base = Path(folder)
-    for line in sys.stdin:
+    _draw_named(Path(folder), sys.stdin)
+
+
+def _draw_named(base: Path, lines) -> None:
+    """Draw every figure of the folder ``base`` named in ``lines`` that no other worker took."""
+    for line in lines:
         n = line.strip()
         mine = base / f"{n}.json.{os.getpid()}"
         try:
@@ -226,5 +350,9 @@ def _serve(font_dir: str, folder: str) -> None:
 if __name__ == "__main__":
     if sys.argv[1:2] == ["--serve"]:
         _serve(sys.argv[2], sys.argv[3])
+    elif sys.argv[1:2] == ["--standby"]:
+        _standby(sys.argv[2])
     else:
-        raise SystemExit("usage: python -m report.figure_export --serve <font dir> <folder>")
+        raise SystemExit(
+            "usage: python -m report.figure_export --serve <font dir> <folder> | --standby <socket>"
+        )

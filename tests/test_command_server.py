@@ -76,15 +76,30 @@ def _files(root: Path, *folders: str) -> dict[str, bytes]:
     return out
 
 
+def _warm_figure_worker(address: Path, wait: float = 60.0) -> Path:
+    """The socket of the figure worker the server keeps warm, once it waits."""
+    deadline = time.monotonic() + wait
+    while time.monotonic() < deadline:
+        found = sorted(address.parent.glob("figures-*.sock"))
+        if found:
+            return found[0]
+        time.sleep(0.1)
+    raise AssertionError(f"no warm figure worker in {address.parent} within {wait} s")
+
+
 def test_a_served_render_writes_what_a_render_in_its_own_process_writes(sockets, tmp_path):
     address, env = sockets
     _start_server(address, env)
+    warm = _warm_figure_worker(address)
     here, served = copy_project(tmp_path / "here"), copy_project(tmp_path / "served")
     own = _monitor(["render", "--root", str(here)], dict(env, MONITOR_SERVER="off"))
     assert own.returncode == 0, own.stderr
     by_server = _monitor(["render", "--root", str(served)], env)
     assert by_server.returncode == 0, by_server.stderr
     assert command_server.ask(address, "status")["served"] == 1, "the render was the server's"
+    # its figures were drawn by the warm worker (its fonts given after vl-convert started) too
+    assert not warm.exists(), "the warm figure worker was taken"
+    _warm_figure_worker(address)  # and another one waits for the next build
     assert "render: done in" in by_server.stderr  # the command's own messages, on its own stderr
     mine, theirs = _files(here, "_book", "_generated"), _files(served, "_book", "_generated")
     assert sorted(mine) == sorted(theirs)

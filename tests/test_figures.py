@@ -227,3 +227,76 @@ def test_a_build_without_new_figures_does_not_wait_for_its_worker(tmp_path):
     drawing.finish()  # nothing submitted: the worker is stopped, not awaited through its warm-up
     assert all(proc.returncode is not None for proc, _log in drawing._workers)
     assert not drawing.folder.exists()
+
+
+def _warm_worker(address: Path):
+    """A warm figure worker as the command server keeps one, once it waits at ``address``."""
+    import subprocess
+    import sys
+    import time
+
+    command = [sys.executable, "-m", "report.figure_export", "--standby", str(address)]
+    proc = subprocess.Popen(command, cwd=ROOT)
+    deadline = time.monotonic() + 60
+    while not address.exists():
+        assert time.monotonic() < deadline and proc.poll() is None, "the warm worker did not start"
+        time.sleep(0.05)
+    return proc
+
+
+def test_a_warm_worker_draws_what_a_worker_the_build_starts_draws(tmp_path, monkeypatch):
+    """report/command_server.py keeps a figure worker warm for the next build: the build takes
+    it over at its first figure, gives it its fonts, and gets the same files; without one it
+    starts its own, as in a command's own process."""
+    import tempfile
+
+    from report import figure_export as fe
+
+    spec = {
+        "mark": "bar",
+        "data": {"values": [{"jaar": 2023, "waarde": 1234.5}, {"jaar": 2024, "waarde": 987}]},
+        "encoding": {
+            "x": {"field": "jaar", "type": "ordinal"},
+            "y": {"field": "waarde", "type": "quantitative"},
+        },
+        "config": {"font": "Noto Sans"},
+    }
+    folder = Path(tempfile.mkdtemp(prefix="mfw", dir="/tmp"))  # a socket's path is short
+    address = folder / "warm.sock"
+    proc = _warm_worker(address)
+    monkeypatch.setattr(fe, "STANDBY", [address])
+    with fe.Drawing(ROOT / "fonts", workers=1) as drawing:
+        assert drawing._workers == [], "not started: the warm one is taken at the first figure"
+        drawing.submit(spec, [], str(tmp_path / "warm"))
+        drawing.finish()
+    assert proc.wait(timeout=30) == 0 and not address.exists()
+    assert fe.STANDBY == []  # taken once
+    with fe.Drawing(ROOT / "fonts", workers=1) as drawing:  # none waiting: its own worker
+        assert len(drawing._workers) == 1
+        drawing.submit(spec, [], str(tmp_path / "own"))
+        drawing.finish()
+    for suffix in fe.EXPORT_SUFFIXES:
+        assert (tmp_path / f"warm{suffix}").read_bytes() == (tmp_path / f"own{suffix}").read_bytes()
+    assert b"Noto Sans" in (tmp_path / "warm.svg").read_bytes()
+
+
+def test_a_warm_worker_that_dies_is_an_error_naming_its_figures(tmp_path, monkeypatch):
+    import signal
+    import tempfile
+
+    from report import figure_export as fe
+    from report.errors import MonitorError
+
+    folder = Path(tempfile.mkdtemp(prefix="mfw", dir="/tmp"))
+    address = folder / "warm.sock"
+    proc = _warm_worker(address)
+    monkeypatch.setattr(fe, "STANDBY", [address])
+    good = {"mark": "point", "data": {"values": [{"x": 1}]}, "encoding": {"x": {"field": "x"}}}
+    with pytest.raises(MonitorError, match=r"f0: a worker stopped \(exit code 1\)"):
+        with fe.Drawing(ROOT / "fonts", workers=1) as drawing:
+            drawing._start_worker()  # taken over (as at the first figure) ...
+            proc.send_signal(signal.SIGKILL)  # ... and killed before it draws
+            proc.wait(timeout=30)
+            drawing.submit(good, [], str(tmp_path / "f0"))
+            drawing.finish()
+    assert not (tmp_path / "f0.svg").exists()
