@@ -319,8 +319,11 @@ class _WarmWorker:
         return None
 
     def stop(self) -> None:
-        """End the worker when nobody took it (one that was taken draws for its build)."""
-        if self.proc is not None and self.socket is not None and self.socket.exists():
+        """End the worker when nobody took it: still starting, or waiting (one that was taken
+        draws for its build; only one seen waiting is offered)."""
+        if self.proc is None or self.socket is None:
+            return
+        if not self.ready or self.socket.exists():
             self.proc.kill()
 
 
