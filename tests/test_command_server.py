@@ -220,6 +220,9 @@ def test_ctrl_c_stops_a_served_build_as_it_stops_one_in_its_own_process(sockets,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
+            # as from a terminal: a test run in the background has SIGINT ignored, and a child
+            # would inherit that
+            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
         )
         time.sleep(2.0)
         proc.send_signal(signal.SIGINT)
