@@ -241,7 +241,9 @@ def serve(address: Path, idle: float = IDLE_SECONDS) -> None:
     starting = address.with_name(address.name + ".starting")
     try:
         load()
-        listener = _listen(address)
+        from report.private_socket import listen
+
+        listener = listen(address, 16)
     finally:
         starting.unlink(missing_ok=True)
     if listener is None:
@@ -325,25 +327,6 @@ class _WarmWorker:
             return
         if not self.ready or self.socket.exists():
             self.proc.kill()
-
-
-def _listen(address: Path) -> socket.socket | None:
-    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    try:
-        listener.bind(str(address))
-    except OSError:
-        if ask(address, "status") is not None:
-            listener.close()
-            return None  # another server took the address first: it answers
-        address.unlink(missing_ok=True)  # left by a server that was killed
-        try:
-            listener.bind(str(address))
-        except OSError:
-            listener.close()
-            return None
-    os.chmod(address, 0o600)
-    listener.listen(16)
-    return listener
 
 
 def _reap() -> set[int]:

@@ -293,15 +293,14 @@ def _adopt(address: Path, font_dir: str, folder: Path) -> _Adopted | None:
 def _standby(address: str) -> None:
     """A warm worker: start vl-convert, wait at ``address`` for one build, then draw its
     figures as a worker it started would (its fonts registered first)."""
-    import socket
+    from report.private_socket import listen
 
     vlc.vegalite_to_svg(_WARM_UP, format_locale=vlc.get_format_locale(EXPORT_LOCALE))
     where = Path(address)
-    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    listener = listen(where, 1)
+    if listener is None:
+        return
     try:
-        listener.bind(address)
-        os.chmod(address, 0o600)
-        listener.listen(1)
         listener.settimeout(STANDBY_IDLE)
         conn, _addr = listener.accept()
     except OSError:  # TimeoutError among them: nobody came

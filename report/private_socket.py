@@ -6,6 +6,7 @@ else can answer or send a request), and how one is started."""
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import sys
 import tempfile
@@ -22,6 +23,37 @@ def private_folder() -> Path:
     if info.st_mode & 0o077:
         os.chmod(folder, 0o700)
     return folder
+
+
+def listen(address: Path, backlog: int) -> socket.socket | None:
+    """A listening socket at ``address`` (mode 0600), taking over a socket that nobody answers
+    at (left by a server that was killed); None when another server answers there."""
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    try:
+        listener.bind(str(address))
+    except OSError:
+        if _answers(address):
+            listener.close()
+            return None  # another server took the address first: it answers
+        address.unlink(missing_ok=True)
+        try:
+            listener.bind(str(address))
+        except OSError:
+            listener.close()
+            return None
+    os.chmod(address, 0o600)
+    listener.listen(backlog)
+    return listener
+
+
+def _answers(address: Path) -> bool:
+    try:
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as probe:
+            probe.settimeout(1)
+            probe.connect(str(address))
+        return True
+    except OSError:
+        return False
 
 
 def start_server(module: str, *args: str) -> subprocess.Popen | None:

@@ -165,22 +165,12 @@ def serve(address: Path, root: Path, fonts: Path, idle: float = IDLE_SECONDS) ->
     """Answer compile requests for ``root`` at ``address`` until idle for ``idle`` seconds."""
     import typst  # noqa: F401  (loaded before the first request)
 
-    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    from report.private_socket import listen
+
+    listener = listen(address, 8)
+    if listener is None:
+        return
     try:
-        listener.bind(str(address))
-    except OSError:
-        if _listening(address):
-            listener.close()
-            return  # another server took the address first: it answers
-        address.unlink(missing_ok=True)  # left by a server that was killed
-        try:
-            listener.bind(str(address))
-        except OSError:
-            listener.close()
-            return
-    try:
-        os.chmod(address, 0o600)
-        listener.listen(8)
         listener.settimeout(idle)
         for _ in range(MAX_COMPILES):
             try:
@@ -205,16 +195,6 @@ def serve(address: Path, root: Path, fonts: Path, idle: float = IDLE_SECONDS) ->
                 address.unlink()
         except OSError:
             pass
-
-
-def _listening(address: Path) -> bool:
-    try:
-        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as probe:
-            probe.settimeout(1)
-            probe.connect(str(address))
-        return True
-    except OSError:
-        return False
 
 
 def stop_server(root: Path, fonts: Path) -> bool:
