@@ -82,40 +82,53 @@ def test_bad_tables_file_names_table_row_and_value(root: Path, change, message: 
         load_tables(root)
 
 
-def test_open_data_made_ahead_for_a_build_not_yet_in_place(root: Path, tmp_path: Path):
+def test_open_data_made_ahead_for_a_build_not_yet_in_place(tmp_path: Path):
     """monitor render writes the open data of the new tables while the build waits for its
-    figures (format_cache.prepare_open_data), with the fields of the last render; the render
-    then takes them from the cache: the same bytes as writing them itself."""
+    figures (format_cache.prepare_open_data), with the book's fields as read from _quarto.yml and
+    the build's own metadata (also on a first render); the render then takes them from the
+    cache: the same bytes as writing them itself."""
     from report.render import format_cache
+    from report.render.book import front_fields, load_book
 
+    root = tmp_path / "mini"
+    shutil.copytree(FIXTURE, root)
     made = []
 
-    def make(out):
+    def make(out, the_book):
         made.append(out)
-        return write_open_data(book(root), out).folder
+        return write_open_data(the_book, out).folder
 
-    pending = tmp_path / "build-tmp" / "tabellen.json"  # the build's new tables, not in place
-    pending.parent.mkdir()
-    data = json.loads((root / TABLES_JSON).read_text(encoding="utf-8"))
+    pending = tmp_path / "build-tmp"  # the build's new folder, not in place
+    shutil.copytree(root / "_generated", pending)
+    data = json.loads((pending / "gegevens" / "tabellen.json").read_text(encoding="utf-8"))
     data["tabellen"][0]["rijen"][0]["waarde"] = 9999  # a changed value
-    pending.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
-    assert not format_cache.prepare_open_data(root, pending), "no render before: no fields to use"
+    tables = pending / "gegevens" / "tabellen.json"
+    tables.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    meta = (pending / "metadata.yml").read_text(encoding="utf-8")
+    (pending / "metadata.yml").write_text(meta.replace('editie: "2025"', 'editie: "2026"'), encoding="utf-8")
+    assert front_fields(root, pending)["edition"] == "2026", "the build's metadata, not _generated/'s"
+    assert front_fields(root)["edition"] == "2025"
 
-    format_cache.cached_open_data(book(root), tmp_path / "first", make)  # a render: fields kept
-    assert len(made) == 1
-    assert format_cache.prepare_open_data(root, pending)
+    assert format_cache.prepare_open_data(root, pending), "no render before it: made all the same"
     assert not format_cache.prepare_open_data(root, pending), "made once"
-    shutil.copyfile(pending, root / TABLES_JSON)  # the build in place
-    out = format_cache.cached_open_data(book(root), tmp_path / "second", make)
-    assert len(made) == 1, "the render took the open data made ahead"
-    fresh = write_open_data(book(root), tmp_path / "fresh").folder
+    shutil.rmtree(root / "_generated")
+    shutil.copytree(pending, root / "_generated")  # the build in place
+    the_book = SimpleNamespace(root=root, **front_fields(root))
+    read = load_book(root)
+    for name in format_cache.OPEN_DATA_FIELDS:
+        assert getattr(read, name) == getattr(the_book, name), name  # what a render gives them
+    out = format_cache.cached_open_data(the_book, tmp_path / "second", lambda o: make(o, the_book))
+    assert made == [], "the render took the open data made ahead"
+    fresh = write_open_data(the_book, tmp_path / "fresh").folder
     files = sorted(p.name for p in fresh.iterdir())
     assert sorted(p.name for p in out.iterdir()) == files
     for name in files:
         assert (out / name).read_bytes() == (fresh / name).read_bytes(), name
     # other fields at the render (a new edition date): its own key, written by the render
-    changed = SimpleNamespace(**{**vars(book(root)), "date_text": "1 juli 2025"})
-    format_cache.cached_open_data(
-        changed, tmp_path / "third", lambda o: made.append(o) or write_open_data(changed, o).folder
-    )
-    assert len(made) == 2
+    changed = SimpleNamespace(**{**vars(the_book), "date_text": "1 juli 2025"})
+    format_cache.cached_open_data(changed, tmp_path / "third", lambda o: make(o, changed))
+    assert len(made) == 1
+    # a build folder whose metadata cannot be read: nothing made, the render says why
+    (pending / "metadata.yml").write_text("date: [unclosed", encoding="utf-8")
+    with pytest.raises(MonitorError):
+        format_cache.prepare_open_data(root, pending)

@@ -71,7 +71,7 @@ def prepare(root: Path, generated: Path, formats: Iterable[str] = FORMATS, engin
     if engine == "embedded":
         preload(formats)
     try:
-        format_cache.prepare_open_data(root, Path(generated) / "gegevens" / "tabellen.json")
+        format_cache.prepare_open_data(root, Path(generated))
     except MonitorError:
         pass
 

@@ -295,8 +295,11 @@ def _authors(value: Any) -> list[str]:
     return [_as_text(v) for v in value if _as_text(v)]
 
 
-def read_project(root: Path) -> tuple[dict[str, Any], dict[str, Any], list[str], list[str]]:
-    """Return (quarto config, merged metadata, chapter files, appendix files)."""
+def read_project(
+    root: Path, generated: Path | None = None
+) -> tuple[dict[str, Any], dict[str, Any], list[str], list[str]]:
+    """Return (quarto config, merged metadata, chapter files, appendix files). ``generated``: a
+    build's folder not yet in place, read instead of _generated/ for the metadata files in it."""
     cfg_path = root / "_quarto.yml"
     cfg = _load_yaml(cfg_path, "The book definition (_quarto.yml)")
     if not isinstance(cfg, dict):
@@ -318,6 +321,8 @@ def read_project(root: Path) -> tuple[dict[str, Any], dict[str, Any], list[str],
     meta["book"] = book
     for rel in cfg.get("metadata-files") or []:
         path = root / rel
+        if generated is not None and Path(rel).parts[:1] == (GENERATED_DIR,):
+            path = Path(generated).joinpath(*Path(rel).parts[1:])
         if not path.exists():
             raise MonitorError(
                 f"{cfg_path}: metadata-files lists {rel}, but that file does not exist "
@@ -1218,7 +1223,6 @@ def load_book(
 
         pandoc_path = _pp()
 
-    book_cfg = cfg["book"]
     expander = _Expander(root, variables, meta, problems)
     anchor_expander = None
     anchored_parts: list[str] = []
@@ -1305,24 +1309,11 @@ def load_book(
             )
         )
 
-    date = _as_text(meta.get("date") or book_cfg.get("date") or "")
-    if not date:
-        raise MonitorError(
-            "the book has no date: the build writes it from data/editie.yml (publication_date) into "
-            "_generated/metadata.yml (run `monitor build`), or set 'book.date' in _quarto.yml"
-        )
-    try:
-        date_text = format_date_nl(date)
-    except ValueError:
-        raise MonitorError(f"_quarto.yml: book.date '{date}' is not a date like 2025-06-30") from None
-    edition = _as_text(meta.get("editie") or meta.get("edition") or variables.get("editie") or date[:4])
-    output_file = _as_text(book_cfg.get("output-file") or "monitor-drugscriminaliteit")
-    demo = meta.get("demo-notice")
-    title = _as_text(book_cfg["title"])
-    subtitle = _as_text(book_cfg.get("subtitle"))
-    authors = _authors(book_cfg.get("author"))
-    publisher = _as_text(meta.get("publisher") or book_cfg.get("publisher"))
-    lang = _as_text(meta.get("lang") or "nl")
+    fields = _front_fields(cfg, meta, variables)
+    title, subtitle, authors = fields["title"], fields["subtitle"], fields["authors"]
+    date, date_text, edition = fields["date"], fields["date_text"], fields["edition"]
+    publisher, lang, demo = fields["publisher"], fields["lang"], fields["demo_notice"]
+    output_file = fields["output_file"]
 
     front = {
         "title": title,
@@ -1334,7 +1325,7 @@ def load_book(
         "edition": edition,
     }
     if demo:
-        front["demo-notice"] = _as_text(demo)
+        front["demo-notice"] = demo
     front_yaml = yaml.dump(  # libyaml's dumper: the same text, three times faster
         front,
         Dumper=getattr(yaml, "CSafeDumper", yaml.SafeDumper),
@@ -1356,9 +1347,9 @@ def load_book(
         date_text=date_text,
         edition=edition,
         lang=lang,
-        demo_notice=_as_text(demo) if demo else None,
+        demo_notice=demo,
         output_file=output_file,
-        output_stem=f"{output_file}-{edition}",
+        output_stem=fields["output_stem"],
         metadata=meta,
         chapters=chapters,
         labels=numbering.labels,
@@ -1372,6 +1363,47 @@ def load_book(
         body_ast=(front_block, body_ast[0]) if body_ast else None,
         body_parts=(front_block, parts),
     )
+
+
+def _front_fields(cfg: dict[str, Any], meta: dict[str, Any], variables: dict[str, Any]) -> dict[str, Any]:
+    """The book's title page and names (title, date, edition, output file, ...) from
+    _quarto.yml, the metadata files and the variables: what :func:`load_book` gives the
+    :class:`Book`, and :func:`front_fields` a render that prepares before the book is read."""
+    book_cfg = cfg["book"]
+    date = _as_text(meta.get("date") or book_cfg.get("date") or "")
+    if not date:
+        raise MonitorError(
+            "the book has no date: the build writes it from data/editie.yml (publication_date) into "
+            "_generated/metadata.yml (run `monitor build`), or set 'book.date' in _quarto.yml"
+        )
+    try:
+        date_text = format_date_nl(date)
+    except ValueError:
+        raise MonitorError(f"_quarto.yml: book.date '{date}' is not a date like 2025-06-30") from None
+    edition = _as_text(meta.get("editie") or meta.get("edition") or variables.get("editie") or date[:4])
+    output_file = _as_text(book_cfg.get("output-file") or "monitor-drugscriminaliteit")
+    demo = meta.get("demo-notice")
+    return {
+        "title": _as_text(book_cfg["title"]),
+        "subtitle": _as_text(book_cfg.get("subtitle")),
+        "authors": _authors(book_cfg.get("author")),
+        "publisher": _as_text(meta.get("publisher") or book_cfg.get("publisher")),
+        "date": date,
+        "date_text": date_text,
+        "edition": edition,
+        "lang": _as_text(meta.get("lang") or "nl"),
+        "demo_notice": _as_text(demo) if demo else None,
+        "output_file": output_file,
+        "output_stem": f"{output_file}-{edition}",
+    }
+
+
+def front_fields(root: Path, generated: Path | None = None) -> dict[str, Any]:
+    """:func:`_front_fields` of the project, with the metadata files of ``generated`` (a build's
+    folder not yet in place; see :func:`read_project`). Raises :class:`MonitorError` as
+    :func:`load_book` would."""
+    cfg, meta, _chapters, _appendices = read_project(Path(root), generated)
+    return _front_fields(cfg, meta, _load_variables(Path(root)))
 
 
 def _first_h1_unnumbered(text: str) -> bool:

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-import json
 import platform
 import re
 from importlib.metadata import PackageNotFoundError, version
@@ -240,11 +239,6 @@ def cached_open_data(book: Book, out_dir: Path, make) -> Path:
     fields = {name: getattr(book, name) for name in OPEN_DATA_FIELDS}
     key = _open_data_key(tables, fields)
     cache = Cache.of_project(book.root)
-    fields_key = digest("open-data-fields", Path(book.root).as_posix())
-    kept = cache.get("open-data-fields", fields_key)
-    if kept is None or json.loads(kept.file("fields.json").read_text(encoding="utf-8")) != fields:
-        # for prepare_open_data: the fields of the last render
-        cache.put("open-data-fields", fields_key, {"fields.json": json.dumps(fields, ensure_ascii=False)})
     entry = cache.get("open-data", key)
     if entry is not None:
         entry.copy_to(out_dir)
@@ -254,26 +248,28 @@ def cached_open_data(book: Book, out_dir: Path, make) -> Path:
     return folder
 
 
-def prepare_open_data(root: Path, tables: Path) -> bool:
-    """Write the open data of ``tables`` (the tables file of a build not yet in place) into the
-    cache, for the book fields of the project's last render: ``monitor render`` does it while the
-    build waits for its figure workers, so the render after finds it made. Nothing is written when
-    no render came before or it is there already; when the fields have changed by the time of the
-    render, the render's own key differs and it writes them itself. Whether it wrote them."""
+def prepare_open_data(root: Path, generated: Path) -> bool:
+    """Write the open data of ``generated`` (a build's folder, not yet in place) into the cache,
+    with the book's fields as they will be once it is (its title, date and edition, from
+    _quarto.yml and the build's metadata): ``monitor render`` does it while the build waits for
+    its figure workers, so the render after finds it made. When the fields differ by the time of
+    the render after all, the render's own key differs and it writes them itself. Whether it
+    wrote them (not when they are in the cache already or the fields cannot be read: the render
+    reports that)."""
     import tempfile
     from types import SimpleNamespace
 
-    from report.render.opendata import write_open_data
+    from report.render.book import front_fields
+    from report.render.opendata import TABLES_JSON, write_open_data
 
-    root = Path(root)
+    root, generated = Path(root), Path(generated)
+    tables = generated.joinpath(*TABLES_JSON.parts[1:])
+    if not tables.is_file():
+        return False
+    front = front_fields(root, generated)
+    fields = {name: front[name] for name in OPEN_DATA_FIELDS}
     cache = Cache.of_project(root)
-    kept = cache.get("open-data-fields", digest("open-data-fields", root.as_posix()))
-    if kept is None or not Path(tables).is_file():
-        return False
-    fields = json.loads(kept.file("fields.json").read_text(encoding="utf-8"))
-    if sorted(fields) != sorted(OPEN_DATA_FIELDS):
-        return False
-    key = _open_data_key(Path(tables), fields)
+    key = _open_data_key(tables, fields)
     if cache.get("open-data", key) is not None:
         return False
     with tempfile.TemporaryDirectory(prefix="monitor-open-data-") as tmp:
