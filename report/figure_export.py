@@ -21,6 +21,7 @@ from pathlib import Path
 import vl_convert as vlc
 
 from report.errors import MonitorError
+from report.font_subset import covers, figure_fonts
 
 EXPORT_SUFFIXES = (".svg", ".png", ".csv", ".vl.json")
 EXPORT_LOCALE = "nl-NL"
@@ -94,11 +95,15 @@ class Drawing:
     """
 
     def __init__(self, font_dir: Path, workers: int | None = None):
-        self.font_dir = str(font_dir)
         self.max_workers = max(1, workers or os.cpu_count() or 1)
         self._tmp = tempfile.TemporaryDirectory(prefix="monitor-figures-")
         self.folder = Path(self._tmp.name)
+        # The workers draw with the fonts' Latin subsets (report/font_subset.py: the same files,
+        # less work); a figure with a character they lack is drawn here, with the whole fonts.
+        self.whole_fonts = str(font_dir)
+        self.font_dir = str(figure_fonts(Path(font_dir), self.folder) or font_dir)
         self.stems: list[str] = []
+        self._drawn_here: list[str] = []  # what went wrong with a figure drawn here
         self._workers: list[tuple[subprocess.Popen | _Adopted, Path]] = []
         # A worker the command server keeps warm (STANDBY) is taken at the first figure; else
         # one starts now, to be warm by then.
@@ -147,6 +152,9 @@ class Drawing:
             pass  # the worker died; finish() says so
 
     def submit(self, spec: dict, rows: list[dict], stem: str) -> None:
+        if self.font_dir != self.whole_fonts and not covers(json.dumps(spec, ensure_ascii=False)):
+            self._draw_here(spec, rows, stem)
+            return
         n = len(self.stems)
         self.stems.append(str(stem))
         part = self.folder / f"{n}.part"
@@ -161,10 +169,18 @@ class Drawing:
         if waiting >= GROW_AT and len(self._workers) < self.max_workers:
             self._start_worker()
 
+    def _draw_here(self, spec: dict, rows: list[dict], stem: str) -> None:
+        register_fonts(Path(self.whole_fonts))
+        try:
+            export(spec, rows, Path(stem))
+        except Exception as exc:  # reported with the workers' failures by finish
+            self._drawn_here.append(f"{Path(stem).name}: {_failure(exc)}")
+
     def finish(self) -> None:
         """Wait for every figure; raise MonitorError naming each one that was not drawn."""
         if not self.stems:  # every figure came from the cache: no need to wait for a warm-up
             self.abort()
+            self._raise(self._drawn_here)
             return
         for proc, _log in self._workers:
             try:
@@ -173,7 +189,7 @@ class Drawing:
                 pass  # it has died already (see below)
         for proc, _log in self._workers:
             proc.wait()
-        problems = []
+        problems = list(self._drawn_here)
         for n, stem in enumerate(self.stems):
             if (self.folder / f"{n}.done").exists():
                 continue
@@ -181,10 +197,12 @@ class Drawing:
             why = error.read_text(encoding="utf-8") if error.exists() else self._worker_exit()
             problems.append(f"{Path(stem).name}: {why}")
         self._tmp.cleanup()
+        self._raise(problems)
+
+    @staticmethod
+    def _raise(problems: list[str]) -> None:
         if problems:
-            raise MonitorError(
-                "drawing the figures failed in a worker process:\n" + "\n".join(f"  - {p}" for p in problems)
-            )
+            raise MonitorError("drawing the figures failed:\n" + "\n".join(f"  - {p}" for p in problems))
 
     def _worker_exit(self) -> str:
         for proc, log in self._workers:
@@ -327,6 +345,11 @@ def _serve(font_dir: str, folder: str) -> None:
     _draw_named(Path(folder), sys.stdin)
 
 
+def _failure(exc: Exception) -> str:
+    first = (str(exc).strip().splitlines() or [""])[0]  # not vl-convert's JavaScript stack
+    return f"{type(exc).__name__}: {first}"
+
+
 def _draw_named(base: Path, lines) -> None:
     """Draw every figure of the folder ``base`` named in ``lines`` that no other worker took."""
     for line in lines:
@@ -340,8 +363,7 @@ def _draw_named(base: Path, lines) -> None:
         try:
             export(job["spec"], job["rows"], Path(job["stem"]))
         except Exception as exc:  # reported per figure by Drawing.finish
-            first = (str(exc).strip().splitlines() or [""])[0]  # not vl-convert's JavaScript stack
-            (base / f"{n}.error").write_text(f"{type(exc).__name__}: {first}", encoding="utf-8")
+            (base / f"{n}.error").write_text(_failure(exc), encoding="utf-8")
             continue
         (base / f"{n}.done").write_text("", encoding="utf-8")
 

@@ -2,6 +2,7 @@
 values, gaps and breaks, alt text from the facts."""
 
 import dataclasses
+import io
 import json
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -199,7 +200,7 @@ def test_a_worker_that_fails_is_an_error_naming_it(tmp_path):
     bad = {"mark": "no-such-mark", "data": {"values": []}}
     # the odd figures cannot be drawn: the error names each of them, the others are drawn
     tasks = [(good if i % 2 == 0 else bad, [], str(tmp_path / f"f{i}"), "") for i in range(fe.PARALLEL_FROM)]
-    with pytest.raises(MonitorError, match="worker process") as err:
+    with pytest.raises(MonitorError, match="drawing the figures failed") as err:
         fe.export_all(tasks, ROOT / "fonts", workers=2)
     named = {line.split(":")[0].strip(" -") for line in str(err.value).splitlines()[1:]}
     assert named == {f"f{i}" for i in range(1, fe.PARALLEL_FROM, 2)}
@@ -300,3 +301,60 @@ def test_a_warm_worker_that_dies_is_an_error_naming_its_figures(tmp_path, monkey
             drawing.submit(good, [], str(tmp_path / "f0"))
             drawing.finish()
     assert not (tmp_path / "f0.svg").exists()
+
+
+def test_the_font_subsets_draw_the_bytes_of_the_whole_fonts(built_project, tmp_path, monkeypatch):
+    """The workers draw with the fonts' Latin subsets (report/font_subset.py), for speed: the
+    files are those of the whole fonts, and a figure with a character the subsets lack (Δ) is
+    drawn with the whole fonts, as it would come out otherwise."""
+    from report import figure_export as fe
+
+    figures = built_project / "_generated" / "figuren"
+    names = ["samenhang-synthetisch", "inbeslagnames-nl-kg", "groothandelsprijzen-prijs"]
+    specs = {n: json.loads((figures / f"{n}.vl.json").read_text(encoding="utf-8")) for n in names}
+    specs["greek"] = {**specs["inbeslagnames-nl-kg"], "title": "Δ per jaar"}
+
+    def drawn(folder: Path) -> dict[str, bytes]:
+        return {p.name: p.read_bytes() for p in sorted(folder.iterdir())}
+
+    fe.register_fonts(ROOT / "fonts")
+    for name, spec in specs.items():
+        fe.export(spec, [], tmp_path / "whole" / name)
+    with fe.Drawing(ROOT / "fonts", workers=1) as drawing:
+        assert drawing.font_dir != drawing.whole_fonts, "the project's fonts have shipped subsets"
+        for name, spec in specs.items():
+            drawing.submit(spec, [], str(tmp_path / "subset" / name))
+        assert len(drawing.stems) == 3, "the figure with Δ is drawn in this process"
+        drawing.finish()
+    assert drawn(tmp_path / "subset") == drawn(tmp_path / "whole")
+
+    # without that guard the subsets would draw Δ in another font
+    monkeypatch.setattr(fe, "covers", lambda text: True)
+    with fe.Drawing(ROOT / "fonts", workers=1) as drawing:
+        drawing.submit(specs["greek"], [], str(tmp_path / "unguarded" / "greek"))
+        drawing.finish()
+    png = "greek.png"
+    assert (tmp_path / "unguarded" / png).read_bytes() != (tmp_path / "whole" / png).read_bytes()
+
+
+def test_figure_fonts_only_for_fonts_with_a_shipped_subset(tmp_path):
+    from fontTools.ttLib import TTFont
+
+    from report.font_subset import SUBSET_RECIPE, figure_fonts, woff_to_sfnt
+    from report.render import prebuilt
+
+    regular = ROOT / "fonts" / "NotoSans-Regular.ttf"
+    woff = prebuilt.font_subset(regular, SUBSET_RECIPE)
+    sfnt = tmp_path / "regular.ttf"
+    sfnt.write_bytes(woff_to_sfnt(woff))
+    ours, theirs = TTFont(str(sfnt)), TTFont(io.BytesIO(woff))  # fontTools unpacks the WOFF itself
+    assert sorted(ours.reader.keys()) == sorted(theirs.reader.keys())
+    assert all(ours.reader[tag] == theirs.reader[tag] for tag in ours.reader.keys())
+    assert ours["cmap"].getBestCmap() == theirs["cmap"].getBestCmap()
+
+    made = figure_fonts(ROOT / "fonts", tmp_path / "drawing")
+    assert sorted(p.name for p in made.iterdir()) == sorted(p.name for p in (ROOT / "fonts").glob("*.ttf"))
+    other = tmp_path / "other-fonts"
+    other.mkdir()
+    (other / regular.name).write_bytes(regular.read_bytes() + b"\0")  # not the font of the subset
+    assert figure_fonts(other, tmp_path / "drawing-2") is None

@@ -41,6 +41,7 @@ from pathlib import Path
 from typing import Any
 
 from report.errors import MonitorError
+from report.font_subset import FONT_UNICODES, SUBSET_OPTIONS, SUBSET_RECIPE
 from report.render.html_pages import LOCAL_LINK, run_chunkedhtml
 
 RENDER_DIR = Path(__file__).resolve().parent
@@ -60,19 +61,6 @@ FONT_FILES = (
     "NotoSans-BoldItalic.ttf",
     "OFL.txt",
 )
-# The characters the site's font subset keeps: Latin (with ï, é, ë, ...), general punctuation
-# (– — ‘ ’ “ ” …), superscripts (¹), € and − ; anything else falls back to the system font.
-FONT_UNICODES = (
-    list(range(0x20, 0x250))
-    + list(range(0x2000, 0x2070))
-    + [0x20AC, 0x2122, 0x2190, 0x2191, 0x2192, 0x2193, 0x2212, 0x25B8, 0x25BE]
-)
-# How the subsets are made (with FONT_UNICODES): part of what a shipped subset was made from
-# (report/render/prebuilt.py), so a change here is never served a subset made the old way.
-SUBSET_OPTIONS = {"flavor": "woff", "layout_features": ["*"], "name_IDs": ["*"], "notdef_outline": True}
-SUBSET_RECIPE = hashlib.sha256(
-    json.dumps([FONT_UNICODES, SUBSET_OPTIONS, "recalcTimestamp=False", "reorderTables=False"]).encode()
-).hexdigest()[:16]
 DATA_DIR = "gegevens"  # the open data in the site
 SEARCH_INDEX = "zoekindex.js"
 DATA_PAGE_ID = "gegevens"

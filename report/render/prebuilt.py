@@ -1,7 +1,7 @@
 """Site assets shipped ready-made: the Vega bundle and the Latin subsets of the bundled fonts.
 
 Both are pure functions of pinned tools (vl-convert's ``javascript_bundle()``; fontTools with
-the subset recipe of :mod:`report.render.html`) and of the font files in ``fonts/``, yet making
+the subset recipe of :mod:`report.font_subset`) and of the font files in ``fonts/``, yet making
 them costs ~3 s of CPU: on a fresh machine that was a fifth of the first build. So they are made
 once, by ``python scripts/prebuild_assets.py``, and committed under ``assets/prebuilt/`` with a
 manifest of what they were made from. A render uses a shipped file only when the manifest
@@ -68,7 +68,7 @@ def vega_bundle_source() -> str | None:
 
 
 def font_subset(source: Path, recipe: str) -> bytes | None:
-    """The subset of font file ``source`` made with ``recipe`` (html.SUBSET_RECIPE), if shipped."""
+    """The subset of font file ``source`` made with ``recipe`` (font_subset.SUBSET_RECIPE), if shipped."""
     return _shipped(_manifest().get("fonts", {}).get(Path(source).name), font_wanted(source, recipe))
 
 
