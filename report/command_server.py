@@ -460,6 +460,14 @@ def _end_as_a_process_ends() -> None:
             pass
 
 
+def end_process(status) -> None:
+    """End this process as ``sys.exit(status)`` would, by :func:`_end_as_a_process_ends`."""
+    _end_as_a_process_ends()
+    code = _exit_code(status)
+    sys.stderr.flush()
+    os._exit(code)
+
+
 def _exit_code(value) -> int:
     if value is None:
         return 0

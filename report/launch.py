@@ -9,16 +9,22 @@ import time
 
 def main() -> None:
     started = time.time()
-    from report.command_server import run_served, start_for_next_time
+    from report.command_server import end_process, run_served, start_for_next_time
 
     code = run_served(sys.argv[1:], started)
     if code is not None:
         sys.exit(code)
+    status = None
     try:
         from report.cli import main as run_here
         from report.timings import COMMAND
 
         COMMAND["started"] = started
         run_here()
+    except SystemExit as exc:
+        status = exc.code
     finally:
         start_for_next_time()
+    # What a process does at its end (threads, exit handlers, output flushed), without the
+    # interpreter's freeing of every module after a build: ~0.07 s of the command's time.
+    end_process(status)
