@@ -148,14 +148,17 @@ def test_chapters_read_ahead_of_a_build_are_what_the_checks_read(built_project, 
     shutil.copytree(built_project, root, ignore=shutil.ignore_patterns(".monitor-cache"))
     pending = tmp_path / "build-tmp"  # the new build, with a block that reads otherwise
     shutil.copytree(root / "_generated", pending)
+    variables = (root / "_variables.yml").read_text(encoding="utf-8")  # the new build's, not written yet
+    (root / "_variables.yml").unlink()  # a first build: none there before it
     block = next((pending / "indicatoren").glob("*.md"))
     text = block.read_text(encoding="utf-8")
     block.write_text(text.replace(" de ", " de nieuwe ", 1), encoding="utf-8")
     assert block.read_text(encoding="utf-8") != text
 
-    read_chapters_ahead(root, pending)
+    read_chapters_ahead(root, pending, variables)
     shutil.rmtree(root / "_generated")
     shutil.move(pending, root / "_generated")  # the build in place
+    (root / "_variables.yml").write_text(variables, encoding="utf-8")
     monkeypatch.setattr(chapter_ast, "_read_parts_alone", lambda *a: pytest.fail("read again"))
     monkeypatch.setattr(chapter_ast, "_read_whole", lambda *a: pytest.fail("read whole"))
     problems: list = []

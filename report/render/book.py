@@ -337,11 +337,15 @@ def read_project(
     return cfg, meta, chapters, appendices
 
 
-def _load_variables(root: Path) -> dict[str, Any]:
+def _load_variables(root: Path, text: str | None = None) -> dict[str, Any]:
+    """_variables.yml of the project; ``text``: its text as a build not yet in place writes it."""
     path = root / "_variables.yml"
-    if not path.exists():
+    if text is not None:
+        data = safe_yaml.safe_load(text, path) or {}
+    elif not path.exists():
         return {}
-    data = _load_yaml(path, "_variables.yml") or {}
+    else:
+        data = _load_yaml(path, "_variables.yml") or {}
     if not isinstance(data, dict):
         raise MonitorError(f"{path}: expected a YAML mapping")
     return data
@@ -1239,18 +1243,20 @@ def _expand_chapter(
     return path, rel_posix, kind, text, files, part
 
 
-def read_chapters_ahead(project_root: Path | str, generated: Path, pandoc_path: str | None = None) -> None:
+def read_chapters_ahead(
+    project_root: Path | str, generated: Path, variables: str | None = None, pandoc_path: str | None = None
+) -> None:
     """Have Pandoc read the chapters as they will be once the build in ``generated`` (its folder,
-    not yet in place) is: ``monitor render`` does it while the build waits for its figure
-    workers, so the checks after it find every chapter read (report/render/chapter_ast.py keeps
-    each chapter's reading under its text). The variables are the last build's: a chapter whose
-    numbers change with this build reads differently then, and is read again. Raises
-    :class:`MonitorError` where :func:`load_book` would; a problem in a chapter is left to it."""
+    not yet in place; ``variables``: the text of its _variables.yml, else the present one's) is:
+    ``monitor render`` does it while the build waits for its figure workers, so the checks after
+    it find every chapter read (report/render/chapter_ast.py keeps each chapter's reading under
+    its text). Raises :class:`MonitorError` where :func:`load_book` would; a problem in a
+    chapter is left to it."""
     from report.render.chapter_ast import read_body
 
     root = Path(project_root).resolve()
     _cfg, meta, chapter_files, appendix_files = read_project(root, generated)
-    expander = _Expander(root, _load_variables(root), meta, problems=[], generated=Path(generated))
+    expander = _Expander(root, _load_variables(root, variables), meta, problems=[], generated=Path(generated))
     parts = [
         _expand_chapter(root, rel, is_appendix, expander)[-1]
         for rel, is_appendix in [(c, False) for c in chapter_files] + [(a, True) for a in appendix_files]
