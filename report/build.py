@@ -123,20 +123,16 @@ def check_placement(project: Project, registry: Registry) -> None:
         )
 
 
-VARIABLES_HEADER = "# Written by `monitor build` from data/clean; do not edit (see docs/conventions.md).\n"
-
-
 def build(
     project: Project,
     force: bool = False,
     progress: Progress | None = None,
-    while_drawing: Callable[[Path, str], None] | None = None,
+    while_drawing: Callable[[Path], None] | None = None,
 ) -> BuildResult:
-    """Write _generated/ when its inputs changed. ``while_drawing(folder, variables)``: work of
-    the caller done while the figure workers finish (the build waits for them anyway);
-    ``folder`` is the new _generated/ as written so far (all but the figures), not yet in place,
-    ``variables`` the text of the new _variables.yml. Called only when figures are drawn, so the
-    caller does it afterwards otherwise."""
+    """Write _generated/ when its inputs changed. ``while_drawing(folder)``: work of the caller
+    done while the figure workers finish (the build waits for them anyway); ``folder`` is the
+    new _generated/ as written so far (all but the figures), not yet in place. Called only when
+    figures are drawn, so the caller does it afterwards otherwise."""
     progress = progress or (lambda msg: None)
     registry = load_registry(project.registry)
     check_placement(project, registry)
@@ -157,23 +153,13 @@ def build(
             data = load_clean_data(project.clean, registry)
             builder = Builder(project, registry, data, tmp)
             cache = Cache.of_project(project.root)
-            written: list[str] = []
-
-            def variables_text() -> str:  # from the facts, which the figures do not change
-                if not written:
-                    variables = yaml.safe_dump(builder.variables(), allow_unicode=True, sort_keys=True)
-                    written.append(VARIABLES_HEADER + variables)
-                return written[0]
-
-            meanwhile = None
-            if while_drawing is not None:
-
-                def meanwhile(folder: Path) -> None:
-                    while_drawing(folder, variables_text())
-
-            builder.run(cache=cache, progress=progress, drawing=drawing, while_drawing=meanwhile)
+            builder.run(cache=cache, progress=progress, drawing=drawing, while_drawing=while_drawing)
+        variables = yaml.safe_dump(builder.variables(), allow_unicode=True, sort_keys=True)
         write_reference_docx(project.root, tmp / "reference.docx")
-        variables_text = variables_text()
+        variables_text = (
+            "# Written by `monitor build` from data/clean; do not edit (see docs/conventions.md).\n"
+            + variables
+        )
         (tmp / ".inputs").write_text(f"{inputs}\n{variables_hash(variables_text.encode('utf-8'))}")
         # Variables first, then the folder in one exchange: a kill in between leaves a stamp that
         # does not match the variables, so the next build runs again.

@@ -136,16 +136,15 @@ def render(
         default = [Format.pdf, Format.docx] if draft else list(Format)  # no HTML draft
         formats = [f.value for f in (fmt or default)]
 
-        def status_meanwhile(generated: Path, variables: str) -> None:
+        def status_meanwhile(generated: Path) -> None:
             try:
                 status_gate()
             except MonitorError:
                 pass  # said after the build, when it is asked again
             # and, while this thread would wait, the checks' import (the registry's models) and
-            # the render's own preparation (its imports, the chapters read, the open data of the
-            # new tables)
+            # the render's own preparation (its imports, the open data of the new tables)
             importlib.import_module("report.check")
-            prepare_render(project.root, generated, formats, engine.value, variables)
+            prepare_render(project.root, generated, formats, engine.value)
 
         # Build first, also for Quarto (whose pre-render then finds it up to date): the checks
         # read the variables, and the book's {{< blok >}} blocks come from the build.

@@ -98,8 +98,8 @@ def test_causal_wording_in_an_edited_template_is_refused(project_copy):
 
 def test_the_callers_work_runs_while_the_figures_are_drawn_and_only_then(project_copy):
     """build(while_drawing=...) (monitor render works out the edition's status there): called
-    once when figures are drawn, before the new _generated/ is in place, with the text of the
-    new _variables.yml; not called when no figure is drawn (the caller does it after the build)."""
+    once when figures are drawn, before the new _generated/ is in place; not called when no
+    figure is drawn (the caller does it after the build)."""
     project = Project(project_copy)
     build(project)
     stamp = (project.generated / ".inputs").read_text(encoding="utf-8")
@@ -112,17 +112,16 @@ def test_the_callers_work_runs_while_the_figures_are_drawn_and_only_then(project
     obs.write_text("\n".join(lines), encoding="utf-8")
     seen = []
 
-    def meanwhile(folder, variables):
+    def meanwhile(folder):
         tables = (folder / "gegevens" / "tabellen.json").read_text(encoding="utf-8")
-        seen.append(((project.generated / ".inputs").read_text(encoding="utf-8"), tables, variables))
+        seen.append(((project.generated / ".inputs").read_text(encoding="utf-8"), tables))
 
     result = build(project, while_drawing=meanwhile)
     # once, with the old build still in place and the new one's text written (not its figures)
-    assert result.exported and [s[0] for s in seen] == [stamp]
+    assert result.exported and [s for s, _ in seen] == [stamp]
     assert seen[0][1] == (project.generated / "gegevens" / "tabellen.json").read_text(encoding="utf-8")
-    assert seen[0][2] == project.variables.read_text(encoding="utf-8")
     template = project.root / "chapters" / "sjablonen" / "nl" / "indicator.md.j2"
     template.write_text(template.read_text(encoding="utf-8") + "\n", encoding="utf-8")
     again = []
-    result = build(project, while_drawing=lambda folder, variables: again.append(1))
+    result = build(project, while_drawing=lambda folder: again.append(1))
     assert not result.skipped and result.exported == [] and again == []

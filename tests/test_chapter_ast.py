@@ -134,35 +134,3 @@ def test_a_changed_reading_script_reads_the_chapters_again(tmp_path, monkeypatch
     monkeypatch.setattr(chapter_ast, "READ_SCRIPT", script)
     assert chapter_ast.read_body(parts, pandoc_path(), tmp_path / "project") == first
     assert reads == [2, 2], "cached once, then read again with the changed script"
-
-
-def test_chapters_read_ahead_of_a_build_are_what_the_checks_read(built_project, tmp_path, monkeypatch):
-    """monitor render has Pandoc read the chapters while the build draws its figures, from the
-    build's folder not yet in place (book.read_chapters_ahead): once it is in place, the book
-    is read without another Pandoc run, and reads as the whole body does."""
-    import shutil
-
-    from report.render.book import read_chapters_ahead
-
-    root = tmp_path / "project"
-    shutil.copytree(built_project, root, ignore=shutil.ignore_patterns(".monitor-cache"))
-    pending = tmp_path / "build-tmp"  # the new build, with a block that reads otherwise
-    shutil.copytree(root / "_generated", pending)
-    variables = (root / "_variables.yml").read_text(encoding="utf-8")  # the new build's, not written yet
-    (root / "_variables.yml").unlink()  # a first build: none there before it
-    block = next((pending / "indicatoren").glob("*.md"))
-    text = block.read_text(encoding="utf-8")
-    block.write_text(text.replace(" de ", " de nieuwe ", 1), encoding="utf-8")
-    assert block.read_text(encoding="utf-8") != text
-
-    read_chapters_ahead(root, pending, variables)
-    shutil.rmtree(root / "_generated")
-    shutil.move(pending, root / "_generated")  # the build in place
-    (root / "_variables.yml").write_text(variables, encoding="utf-8")
-    monkeypatch.setattr(chapter_ast, "_read_parts_alone", lambda *a: pytest.fail("read again"))
-    monkeypatch.setattr(chapter_ast, "_read_whole", lambda *a: pytest.fail("read whole"))
-    problems: list = []
-    book = load_book(root, problems=problems)  # as monitor check reads it
-    assert problems == []
-    assert "de nieuwe" in book.markdown
-    assert book.body_ast[1] == whole(book.body_parts[1])

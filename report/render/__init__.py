@@ -63,32 +63,17 @@ def preload(formats: Iterable[str] = FORMATS) -> None:
         importlib.import_module(name)
 
 
-def prepare(
-    root: Path,
-    generated: Path,
-    formats: Iterable[str] = FORMATS,
-    engine: str = "embedded",
-    variables: str | None = None,
-) -> None:
+def prepare(root: Path, generated: Path, formats: Iterable[str] = FORMATS, engine: str = "embedded") -> None:
     """What a render can do before the build it follows is in place, while that build waits for
-    its figure workers (``build(while_drawing=...)``): import what the formats need, have Pandoc
-    read the chapters as the checks will read them, and write the open data of the new tables
-    (``generated``: the build's folder so far; ``variables``: its _variables.yml, as text), into
-    the cache the checks and the render take them from. A problem is left for the checks and the
-    render themselves to report."""
-    from report.render.book import read_chapters_ahead
-
+    its figure workers (``build(while_drawing=...)``): import what the formats need, and write the
+    open data of the new tables (``generated``: the build's folder so far) into the cache the
+    render takes them from. A problem is left for the render itself to report."""
     if engine == "embedded":
         preload(formats)
-    steps = [
-        lambda: read_chapters_ahead(root, Path(generated), variables),
-        lambda: format_cache.prepare_open_data(root, Path(generated)),
-    ]
-    for step in steps:
-        try:
-            step()
-        except MonitorError:
-            pass
+    try:
+        format_cache.prepare_open_data(root, Path(generated))
+    except MonitorError:
+        pass
 
 
 def draft_info(book) -> dict:

@@ -337,15 +337,11 @@ def read_project(
     return cfg, meta, chapters, appendices
 
 
-def _load_variables(root: Path, text: str | None = None) -> dict[str, Any]:
-    """_variables.yml of the project; ``text``: its text as a build not yet in place writes it."""
+def _load_variables(root: Path) -> dict[str, Any]:
     path = root / "_variables.yml"
-    if text is not None:
-        data = safe_yaml.safe_load(text, path) or {}
-    elif not path.exists():
+    if not path.exists():
         return {}
-    else:
-        data = _load_yaml(path, "_variables.yml") or {}
+    data = _load_yaml(path, "_variables.yml") or {}
     if not isinstance(data, dict):
         raise MonitorError(f"{path}: expected a YAML mapping")
     return data
@@ -501,11 +497,8 @@ class _Expander:
         meta: dict[str, Any],
         problems: list[BookProblem] | None = None,
         anchors=None,
-        generated: Path | None = None,
     ):
         self.root = root
-        # A build's folder not yet in place, read for what is in _generated/ (read_chapters_ahead)
-        self.generated = generated
         self.anchors = anchors  # an AnchorTable: mark every source block (reviewers' draft)
         self.variables = variables
         self.var_keys = _flat_keys(variables)
@@ -684,8 +677,7 @@ class _Expander:
                 col,
             )
             return ""
-        source = self._source(path)
-        if not source.is_file():
+        if not path.is_file():
             nearest = _nearest_files(path, self.root)
             self._problem(
                 where,
@@ -704,19 +696,10 @@ class _Expander:
                 where, chain, text, f"'{target}' includes itself (include cycle)", "", "include", col
             )
             return ""
-        content = source.read_text(encoding="utf-8")
+        content = path.read_text(encoding="utf-8")
         _, body, skipped = _split_front_matter(content)
         body = body.rstrip("\n")
         return self.expand(body, path, new_chain, first_line=skipped + 1, files=files)
-
-    def _source(self, path: Path) -> Path:
-        """Where the file ``path`` of the project is read from: the build's folder for a file
-        in _generated/ when reading ahead, else the path itself."""
-        if self.generated is not None:
-            inside, real = (Path(self.root) / GENERATED_DIR).resolve(), Path(path).resolve()
-            if real.is_relative_to(inside):
-                return Path(self.generated) / real.relative_to(inside)
-        return path
 
     def _blok(
         self,
@@ -753,7 +736,7 @@ class _Expander:
                 col,
             )
             return ""
-        path = self._source(self.root / GENERATED_DIR / rel)
+        path = self.root / GENERATED_DIR / rel
         if not path.is_file():
             generated = sorted(
                 p.relative_to(self.root / GENERATED_DIR).as_posix()
@@ -1217,59 +1200,6 @@ def _check_references(
 # --------------------------------------------------------------------------------------------
 
 
-def _chapter_marker(rel_posix: str, kind: str) -> str:
-    return f'::: {{.monitor-chapter source="{rel_posix}" chapter-kind="{kind}"}}\n:::\n'
-
-
-def _expand_chapter(
-    root: Path, rel: str, is_appendix: bool, expander: _Expander
-) -> tuple[Path, str, str, str, list[str], str]:
-    """One chapter of the book expanded: (path, path in the project, kind, its markdown, the
-    files it read, its part of the book's body as Pandoc reads it)."""
-    path = (root / rel).resolve()
-    if not path.is_file():
-        where = "book.appendices" if is_appendix else "book.chapters"
-        raise MonitorError(f"_quarto.yml: {where} lists '{rel}', but that file does not exist")
-    raw = path.read_text(encoding="utf-8")
-    fm, body, skipped = _split_front_matter(raw)
-    files: list[str] = []
-    text = expander.expand(body, path, [], first_line=skipped + 1, files=files, meta=fm)
-    text = _resolve_images(text, path.parent, root)
-    if fm.get("title") and not re.search(r"^#\s", text, flags=re.M):
-        text = f"# {fm['title']}\n\n{text}"
-    rel_posix = _rel(root, path)
-    kind = "appendix" if is_appendix else ("front" if _first_h1_unnumbered(text) else "chapter")
-    part = _chapter_marker(rel_posix, kind) + "\n" + text.strip("\n") + "\n"
-    return path, rel_posix, kind, text, files, part
-
-
-def read_chapters_ahead(
-    project_root: Path | str, generated: Path, variables: str | None = None, pandoc_path: str | None = None
-) -> None:
-    """Have Pandoc read the chapters as they will be once the build in ``generated`` (its folder,
-    not yet in place; ``variables``: the text of its _variables.yml, else the present one's) is:
-    ``monitor render`` does it while the build waits for its figure workers, so the checks after
-    it find every chapter read (report/render/chapter_ast.py keeps each chapter's reading under
-    its text). Raises :class:`MonitorError` where :func:`load_book` would; a problem in a
-    chapter is left to it."""
-    from report.render.chapter_ast import read_body
-
-    root = Path(project_root).resolve()
-    _cfg, meta, chapter_files, appendix_files = read_project(root, generated)
-    expander = _Expander(root, _load_variables(root, variables), meta, problems=[], generated=Path(generated))
-    parts = [
-        _expand_chapter(root, rel, is_appendix, expander)[-1]
-        for rel, is_appendix in [(c, False) for c in chapter_files] + [(a, True) for a in appendix_files]
-    ]
-    if expander.problems:
-        return  # the checks will list them; nothing to read ahead for a book with problems
-    if pandoc_path is None:
-        from report.render.pandoc import pandoc_path as _pp
-
-        pandoc_path = _pp()
-    read_body(parts, pandoc_path, root)
-
-
 def load_book(
     project_root: Path | str,
     pandoc_path: str | None = None,
@@ -1307,21 +1237,34 @@ def load_book(
     chapter_texts: dict[str, list[tuple[str, str]]] = {}
 
     for rel, is_appendix in [(c, False) for c in chapter_files] + [(a, True) for a in appendix_files]:
-        path, rel_posix, kind, text, files, part = _expand_chapter(root, rel, is_appendix, expander)
+        path = (root / rel).resolve()
+        if not path.is_file():
+            where = "book.appendices" if is_appendix else "book.chapters"
+            raise MonitorError(f"_quarto.yml: {where} lists '{rel}', but that file does not exist")
+        raw = path.read_text(encoding="utf-8")
+        fm, body, skipped = _split_front_matter(raw)
+        files: list[str] = []
+        text = expander.expand(body, path, [], first_line=skipped + 1, files=files, meta=fm)
+        text = _resolve_images(text, path.parent, root)
+        if fm.get("title") and not re.search(r"^#\s", text, flags=re.M):
+            text = f"# {fm['title']}\n\n{text}"
+        rel_posix = _rel(root, path)
         # (for locating ids and references in error messages; not inside editors' comments)
         chapter_texts[rel_posix] = [
             (f, _blank_comments((root / f).read_text(encoding="utf-8"))) for f in files
         ]
+        unnumbered = _first_h1_unnumbered(text)
+        kind = "appendix" if is_appendix else ("front" if unnumbered else "chapter")
         kinds.append((rel_posix, kind))
         built.append({"path": path, "rel": rel_posix, "kind": kind, "markdown": text, "files": files})
-        parts.append(part)
+        marker = f'::: {{.monitor-chapter source="{rel_posix}" chapter-kind="{kind}"}}\n:::\n'
+        parts.append(marker + "\n" + text.strip("\n") + "\n")
         if anchor_expander is not None:
-            fm, body, skipped = _split_front_matter(path.read_text(encoding="utf-8"))
             anchored = anchor_expander.expand(body, path, [], first_line=skipped + 1, meta=fm)
             anchored = _resolve_images(anchored, path.parent, root)
             if fm.get("title") and not re.search(r"^#\s", text, flags=re.M):
                 anchored = f"# {fm['title']}\n\n{anchored}"
-            anchored_parts.append(_chapter_marker(rel_posix, kind) + "\n" + anchored.strip("\n") + "\n")
+            anchored_parts.append(marker + "\n" + anchored.strip("\n") + "\n")
 
     body = "\n".join(parts)
 
