@@ -178,6 +178,11 @@ class ChartWithRows:
 
 
 ROWS = alt.Data(name="monitor-rows")
+# A provisional value's marker is white inside. Written into the fill channel itself rather than
+# with alt.condition(), which makes a Color that Altair converts to a Fill through its schema
+# lookup (~8 ms each time); so is every channel given as a string or alt.value(): the channels
+# here are Altair's channel objects, and the spec is the same.
+OPEN_IF_PROVISIONAL = {"test": alt.datum.status == "voorlopig", "value": "white"}
 _INDEPENDENT_Y = alt.Resolve(scale=alt.ScaleResolveMap(y="independent"))  # each panel its own scale
 
 
@@ -200,12 +205,12 @@ def build_chart(
     else:
         palette = [registry.market_by_id[s.market].colour for s in series]
         palette = list(dict.fromkeys(palette)) if len(set(palette)) == len(colour_domain) else None
-    colour = alt.Color(
-        f"{colour_field}:N",
-        title="Stad" if regional else "Drugsmarkt",
-        scale=alt.Scale(domain=colour_domain, range=palette) if palette else alt.Undefined,
-        legend=alt.Legend(orient="bottom") if regional else None,
-    )
+    colour_of = {
+        "title": "Stad" if regional else "Drugsmarkt",
+        "scale": alt.Scale(domain=colour_domain, range=palette) if palette else alt.Undefined,
+        "legend": alt.Legend(orient="bottom") if regional else None,
+    }
+    colour = alt.Color(f"{colour_field}:N", **colour_of)
     many = len(markets) > 1
     width = WIDTH_PANEL if many else WIDTH_SINGLE
     ticks = 4 if many else 5
@@ -225,12 +230,12 @@ def build_chart(
         alt.Tooltip("noot:N", title="Noot"),
     ]
     base = alt.Chart().encode(x=x, y=y, color=colour)
-    line = base.mark_line(strokeWidth=2).encode(detail="deel:N")
+    line = base.mark_line(strokeWidth=2).encode(detail=alt.Detail("deel:N"))
     points = (
         base.mark_point(size=45, strokeWidth=1.5)
         .encode(
-            # Provisional values are open circles; the legend says so.
-            fill=alt.condition(alt.datum.status == "voorlopig", alt.value("white"), colour),
+            # Provisional values are open (white), the others filled in the line's colour.
+            fill=alt.Fill(f"{colour_field}:N", condition=OPEN_IF_PROVISIONAL, **colour_of),
             shape=alt.Shape(
                 "status:N",
                 title="Status",
@@ -248,12 +253,14 @@ def build_chart(
     if breaks:
         rule_data = [{"jaar": b - 0.5, "label": f"breuk {b}"} for b in breaks]
         rule = (
-            alt.Chart(alt.Data(values=rule_data)).mark_rule(strokeDash=[4, 3], color=GREY).encode(x="jaar:Q")
+            alt.Chart(alt.Data(values=rule_data))
+            .mark_rule(strokeDash=[4, 3], color=GREY)
+            .encode(x=alt.X("jaar:Q"))
         )
         label = (
             alt.Chart(alt.Data(values=rule_data))
             .mark_text(align="left", dx=3, dy=-4, fontSize=10, color=GREY, baseline="bottom")
-            .encode(x="jaar:Q", y=alt.value(0), text="label:N")
+            .encode(x=alt.X("jaar:Q"), y=alt.YValue(0), text=alt.Text("label:N"))
         )
         layers += [rule, label]
     height = 130 if many else 220
@@ -265,11 +272,13 @@ def build_chart(
     # ("Bron: ..."), once, where screen readers and search find it.
     title = _key_title(" ".join(key)) if key else alt.Undefined
     # Each chart in one constructor call: every further step (.properties, .resolve_scale,
-    # .configure) would make Altair copy all layers again.
+    # .configure) would make Altair copy all layers again. A facet's panel is a plain LayerSpec:
+    # alt.LayerChart gathers its layers' selections anew each time Altair copies it (no chart
+    # here has any), which was half the time of a spec; the spec is the same.
     if many:
         chart = alt.FacetChart(
             data=ROWS,
-            spec=alt.LayerChart(layer=layers, width=width, height=height),
+            spec=alt.LayerSpec(layer=layers, width=width, height=height),
             facet=alt.Facet("markt:N", title=None, sort=markets),
             columns=3,
             title=title,
@@ -416,11 +425,11 @@ def samenhang_chart(registry: Registry, series: list[SeriesFacts]) -> ChartWithR
     x = year_axis(min(r["jaar"] for r in rows), max(r["jaar"] for r in rows), 170)
     y = alt.Y("waarde:Q", title=None, axis=value_axis(",~f", None, 3), scale=alt.Scale(zero=True, nice=3))
     base = alt.Chart().encode(x=x, y=y)
-    line = base.mark_line(strokeWidth=2, color=LINTBLAUW).encode(detail="deel:N")
+    line = base.mark_line(strokeWidth=2, color=LINTBLAUW).encode(detail=alt.Detail("deel:N"))
     points = (
         base.mark_point(size=30, strokeWidth=1.5, color=LINTBLAUW)
         .encode(
-            fill=alt.condition(alt.datum.status == "voorlopig", alt.value("white"), alt.value(LINTBLAUW)),
+            fill=alt.FillValue(LINTBLAUW, condition=OPEN_IF_PROVISIONAL),
             # an open diamond, as the key under the chart says (and as in the indicator figures)
             shape=alt.Shape(
                 "status:N",
@@ -438,7 +447,7 @@ def samenhang_chart(registry: Registry, series: list[SeriesFacts]) -> ChartWithR
     )
     chart = alt.FacetChart(
         data=ROWS,
-        spec=alt.LayerChart(layer=[line, points, headroom(base, y)], width=170, height=95),
+        spec=alt.LayerSpec(layer=[line, points, headroom(base, y)], width=170, height=95),
         facet=alt.Facet(
             "paneel:N",
             title=None,
