@@ -198,20 +198,42 @@ def read_body(parts: list[str], pandoc: str, root: Path | None) -> dict:
     return {"pandoc-api-version": version, "meta": {}, "blocks": blocks}
 
 
+# From this many chapters on (a book read for the first time) they are read by two Pandoc
+# processes side by side, each about half of the text.
+SPLIT_FROM = 6
+
+
 def _read_parts_alone(parts: list[str], pandoc: str) -> list[str]:
-    """Each part's AST as Pandoc's JSON text, each read as a document alone (one process)."""
+    """Each part's AST as Pandoc's JSON text, each read as a document alone."""
+    from concurrent.futures import ThreadPoolExecutor
+
     from report.render.book import PANDOC_FROM
 
-    proc = subprocess.run(
-        [pandoc, "lua", str(READ_SCRIPT), PANDOC_FROM],
-        input=json.dumps(parts, ensure_ascii=False).encode("utf-8"),
-        capture_output=True,
-        check=False,
-    )
-    if proc.returncode != 0:
-        msg = proc.stderr.decode("utf-8", "replace").strip()
-        raise MonitorError(f"Pandoc could not read the chapters: {msg}")
-    texts = proc.stdout.decode("utf-8").split("\n")
+    groups = [parts]
+    if len(parts) >= SPLIT_FROM:
+        sizes = [len(p) for p in parts]
+        half = next(i for i in range(1, len(parts)) if sum(sizes[:i]) * 2 >= sum(sizes))
+        groups = [parts[:half], parts[half:]]
+    procs = [
+        subprocess.Popen(
+            [pandoc, "lua", str(READ_SCRIPT), PANDOC_FROM],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
+        for _group in groups
+    ]
+    payloads = [json.dumps(group, ensure_ascii=False).encode("utf-8") for group in groups]
+    with ThreadPoolExecutor(max_workers=len(procs)) as pool:  # each fed and read at once
+        answers = list(pool.map(lambda job: job[0].communicate(job[1]), zip(procs, payloads, strict=True)))
+    texts: list[str] = []
+    problems = []
+    for proc, (out, err) in zip(procs, answers, strict=True):
+        if proc.returncode != 0:
+            problems.append(err.decode("utf-8", "replace").strip())
+        texts += out.decode("utf-8").split("\n")
+    if problems:
+        raise MonitorError(f"Pandoc could not read the chapters: {problems[0]}")
     if len(texts) != len(parts):
         raise MonitorError(f"Pandoc read {len(texts)} of the book's {len(parts)} chapters")
     return texts
