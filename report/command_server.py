@@ -28,6 +28,7 @@ module).
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import importlib
 import json
@@ -234,6 +235,14 @@ def load() -> None:
             importlib.import_module(name)
         except ImportError:
             pass  # the command that needs it says so, as in its own process
+    # What is loaded stays: the forks' collections need not look at it (nor touch its pages,
+    # which the forks share with the server until written); and they collect as a command in
+    # its own process does (report/launch.py).
+    from report.launch import collect_less_often
+
+    gc.collect()
+    gc.freeze()
+    collect_less_often()
 
 
 def serve(address: Path, idle: float = IDLE_SECONDS) -> None:
