@@ -133,3 +133,24 @@ def test_a_page_asking_for_a_new_version_hears_of_a_rebuild_at_once(tmp_path):
     began = time.monotonic()
     preview.status(after=seen + 1, wait=30)  # the stop answers it too
     assert time.monotonic() - began < 5
+
+
+def test_a_rebuilt_site_is_kept_in_the_cache_after_the_page_is_told(project_copy: Path, monkeypatch):
+    """The preview puts its site into the cache once the new version is announced (not on the
+    way to it): the version is new before the site is kept, and a `monitor render` of the HTML
+    afterwards takes the site from the cache, the same bytes."""
+    from report.render import LAST_RENDER, format_cache, render
+
+    project = Project(project_copy)
+    preview = Preview(project, log=lambda _m: None)
+    kept_at = []
+    real_store = format_cache.store
+    monkeypatch.setattr(format_cache, "store", lambda *a: kept_at.append(preview.version) or real_store(*a))
+    assert preview.rebuild()
+    assert kept_at == [preview.version] and preview.version == 1, "kept after the version was told"
+    render(project.root, formats=("html",))
+    assert LAST_RENDER["cached"] == ["html"]
+    site, served = project.root / "_book" / "html", preview.site
+    files = sorted(p.relative_to(site) for p in site.rglob("*") if p.is_file())
+    assert files == sorted(p.relative_to(served) for p in served.rglob("*") if p.is_file())
+    assert all((site / f).read_bytes() == (served / f).read_bytes() for f in files)

@@ -23,6 +23,7 @@ and then the same DOCX post-processing (alt text, TOC, draft header).
 
 from __future__ import annotations
 
+import functools
 import importlib
 import os
 import shutil
@@ -102,12 +103,15 @@ def render(
     draft: bool = False,
     out_dir: Path | str | None = None,
     book=None,
+    keep_later: list | None = None,
 ) -> dict[str, Path]:
     """Render the book; return {format: path} of the outputs in ``out_dir`` (default ``_book/``).
 
     For ``html`` the path is the site's ``index.html``; ``gegevens`` is the open data's
     ``datapackage.json``. ``book``: the book as :func:`report.check.check_book` read it just
-    before (not read again); a draft reads its own (with source anchors).
+    before (not read again); a draft reads its own (with source anchors). ``keep_later`` (a
+    list): the formats made are put into the cache not before they are published but by the
+    functions appended to it, for the caller to call (`monitor preview`: after the page shows).
     """
     from report.render.book import load_book
 
@@ -134,8 +138,9 @@ def render(
     tmp = Path(tempfile.mkdtemp(prefix=TMP_PREFIX, dir=root))
     try:
         staged: dict[str, Path] = {}
+        made: list[tuple[str, str]] | None = [] if keep_later is not None else None
         if engine == "embedded":
-            staged = _render_embedded(book, fmts, tmp, draft_dict)
+            staged = _render_embedded(book, fmts, tmp, draft_dict, made)
         else:
             staged = _render_quarto(book, fmts, tmp, draft_dict)
         if draft_dict is not None:
@@ -146,7 +151,12 @@ def render(
         staged["gegevens"] = tmp / "gegevens"
         # published in the same atomic step as the outputs it describes
         staged["build-info"] = write_build_info(tmp, engine, [f for f in fmts])
-        return _publish(staged, target, book.output_file, replace_old=draft_dict is None)
+        published = _publish(staged, target, book.output_file, replace_old=draft_dict is None)
+        cache = Cache.of_project(book.root)
+        for fmt, key in made or []:
+            where = published[fmt].parent if fmt == "html" else published[fmt]  # the site's folder
+            keep_later.append(functools.partial(format_cache.store, cache, fmt, key, where))
+        return published
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
@@ -154,7 +164,9 @@ def render(
 # --------------------------------------------------------------------------------------------
 
 
-def _render_embedded(book, fmts: tuple[str, ...], tmp: Path, draft: dict | None) -> dict[str, Path]:
+def _render_embedded(
+    book, fmts: tuple[str, ...], tmp: Path, draft: dict | None, made: list | None = None
+) -> dict[str, Path]:
     """The formats side by side: most of each is Pandoc or Typst, which run outside Python's lock,
     so on two cores the three formats take little longer than the slowest one."""
     from concurrent.futures import ThreadPoolExecutor
@@ -185,8 +197,10 @@ def _render_embedded(book, fmts: tuple[str, ...], tmp: Path, draft: dict | None)
 
             def render_and_keep(fmt: str) -> Path:
                 out = jobs[fmt](book, markdown_path, tmp, draft, open_data)
-                # into the cache while the other formats are still being made
-                format_cache.store(cache, fmt, keys[fmt], out)
+                if made is not None:
+                    made.append((fmt, keys[fmt]))  # kept by the caller, once published
+                else:  # into the cache while the other formats are still being made
+                    format_cache.store(cache, fmt, keys[fmt], out)
                 return out
 
             # The DOCX first: its Pandoc run and post-processing are the longest of the three.
