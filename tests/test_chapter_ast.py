@@ -134,3 +134,24 @@ def test_a_changed_reading_script_reads_the_chapters_again(tmp_path, monkeypatch
     monkeypatch.setattr(chapter_ast, "READ_SCRIPT", script)
     assert chapter_ast.read_body(parts, pandoc_path(), tmp_path / "project") == first
     assert reads == [2, 2], "cached once, then read again with the changed script"
+
+
+def test_the_citations_kept_per_chapter_are_those_of_the_whole_book(built_project, tmp_path):
+    """load_book checks the book's references with each chapter's citation ids as kept with
+    its reading (part_facts), instead of walking the book: the same (chapter, id), in order."""
+    from report.render.book import _cites_in
+
+    book = load_book(built_project)
+    parts = book.body_parts[1]
+    ast, cites = chapter_ast.read_body_and_cites(parts, pandoc_path(), tmp_path)
+    assert cites is not None and len(cites) == len(parts)
+    rels = [c.rel for c in book.chapters]
+    kept = [(rel, cid) for rel, ids in zip(rels, cites, strict=True) for cid in ids]
+    walked = list(_cites_in(ast))
+    assert len(walked) > 20 and any(cid.startswith("fig-") for _rel, cid in walked)
+    assert kept == walked
+    # a citation in a note counts too, in its place
+    notes = [part(1, "Zie @fig-a.^[Met @tbl-b en @sec-c.] En @fig-d.")]
+    ast, cites = chapter_ast.read_body_and_cites(notes, pandoc_path(), tmp_path)
+    assert cites == [["fig-a", "tbl-b", "sec-c", "fig-d"]]
+    assert [cid for _rel, cid in _cites_in(ast)] == cites[0]

@@ -417,11 +417,11 @@ def test_a_check_without_problems_keeps_the_numbering_for_the_render(project: Pa
     append(project, "Een nieuwe zin, zodat het boek nieuw is.\n")
     assert [f for f in run_checks(project) if f.severity == ERROR] == []
     reads = []
-    real = chapter_ast.read_body
-    monkeypatch.setattr(chapter_ast, "read_body", lambda *a: reads.append(1) or real(*a))
+    real = chapter_ast.read_body_and_cites
+    monkeypatch.setattr(chapter_ast, "read_body_and_cites", lambda *a: reads.append(1) or real(*a))
     book = load_book(project)
     assert reads == [] and book.labels and book.figures
-    monkeypatch.setattr(chapter_ast, "read_body", real)
+    monkeypatch.setattr(chapter_ast, "read_body_and_cites", real)
     # the same as a book numbered afresh (a fresh cache)
     monkeypatch.setenv("MONITOR_CACHE", "off")
     fresh = load_book(project)
@@ -430,7 +430,7 @@ def test_a_check_without_problems_keeps_the_numbering_for_the_render(project: Pa
     # a broken reference: the check lists it, and keeps no numbering for that text
     append(project, "Zie @fig-bestaat-niet.\n")
     assert any(f.kind == "markup" for f in run_checks(project))
-    monkeypatch.setattr(chapter_ast, "read_body", lambda *a: reads.append(1) or real(*a))
+    monkeypatch.setattr(chapter_ast, "read_body_and_cites", lambda *a: reads.append(1) or real(*a))
     with pytest.raises(MonitorError, match="fig-bestaat-niet"):
         load_book(project)
     assert reads == [1]
@@ -459,8 +459,8 @@ def test_the_book_the_checks_read_is_the_book_a_render_reads(project: Path, monk
         monkeypatch.setattr(module, "load_book", lambda *a, **k: calls.append(k) or real(*a, **k))
     from report.render import chapter_ast
 
-    real_body = chapter_ast.read_body
-    monkeypatch.setattr(chapter_ast, "read_body", lambda *a: bodies.append(1) or real_body(*a))
+    real_body = chapter_ast.read_body_and_cites
+    monkeypatch.setattr(chapter_ast, "read_body_and_cites", lambda *a: bodies.append(1) or real_body(*a))
     append(project, "Nog een zin, zodat de checks het boek opnieuw lezen.\n")
     result = CliRunner().invoke(app, ["render", "--format", "html", "--root", str(project)])
     assert result.exit_code == 0, result.output

@@ -1152,16 +1152,8 @@ def _find_in_sources(sources: list[tuple[str, str]], needle: str, last: bool = F
     return found
 
 
-def _check_references(
-    ast: dict[str, Any],
-    labels: dict[str, Label],
-    chapter_texts: dict[str, list[tuple[str, str]]],
-    problems: list[BookProblem] | None = None,
-) -> list[tuple[str, str]]:
-    """Every @fig-/@tbl-/@sec- reference must point to a label; else name chapter, line and id.
-
-    Returns the references found, as (chapter, id)."""
-    found: list[tuple[str, str]] = []
+def _cites_in(ast: dict[str, Any]):
+    """(chapter, citation id) of every citation of the book, in order, walking its AST."""
     cur_rel = ""
     for block in ast["blocks"]:
         if is_chapter_marker(block):
@@ -1169,31 +1161,42 @@ def _check_references(
             continue
         for cite in _iter_cites(block):
             for citation in cite["c"][0]:
-                cid = citation["citationId"]
-                key = cid[0].lower() + cid[1:] if cid else cid
-                if not key.startswith(_XREF_PREFIXES):
-                    continue
-                found.append((cur_rel, key))
-                if key in labels:
-                    continue
-                file, line = _find_in_sources(chapter_texts.get(cur_rel, []), "@" + cid)
-                where = f"{file}, line {line}" if file else cur_rel
-                kind = {"fig-": "figure", "tbl-": "table", "sec-": "section"}[key[:4]]
-                known = sorted(k for k in labels if k.startswith(key[:4]))
-                hint = difflib.get_close_matches(key, known, n=3, cutoff=0.5)
-                message = f"reference '@{cid}' points to a {kind} that does not exist"
-                suggestion = (
-                    f"Did you mean: {', '.join('@' + h for h in hint)}?"
-                    if hint
-                    else f"no {kind} with the label '#{key}' in the book"
-                )
-                if problems is None:
-                    raise MonitorError(
-                        f"{where}: {message}" + (f". {suggestion}" if hint else f" ({suggestion})")
-                    )
-                problems.append(
-                    BookProblem(file or cur_rel, line, 0, "@" + cid, message, suggestion, "reference")
-                )
+                yield cur_rel, citation["citationId"]
+
+
+def _check_references(
+    ast: dict[str, Any],
+    labels: dict[str, Label],
+    chapter_texts: dict[str, list[tuple[str, str]]],
+    problems: list[BookProblem] | None = None,
+    cites: list[tuple[str, str]] | None = None,
+) -> list[tuple[str, str]]:
+    """Every @fig-/@tbl-/@sec- reference must point to a label; else name chapter, line and id.
+    ``cites``: (chapter, id) of every citation in order, when known without walking ``ast``.
+
+    Returns the references found, as (chapter, id)."""
+    found: list[tuple[str, str]] = []
+    for cur_rel, cid in _cites_in(ast) if cites is None else cites:
+        key = cid[0].lower() + cid[1:] if cid else cid
+        if not key.startswith(_XREF_PREFIXES):
+            continue
+        found.append((cur_rel, key))
+        if key in labels:
+            continue
+        file, line = _find_in_sources(chapter_texts.get(cur_rel, []), "@" + cid)
+        where = f"{file}, line {line}" if file else cur_rel
+        kind = {"fig-": "figure", "tbl-": "table", "sec-": "section"}[key[:4]]
+        known = sorted(k for k in labels if k.startswith(key[:4]))
+        hint = difflib.get_close_matches(key, known, n=3, cutoff=0.5)
+        message = f"reference '@{cid}' points to a {kind} that does not exist"
+        suggestion = (
+            f"Did you mean: {', '.join('@' + h for h in hint)}?"
+            if hint
+            else f"no {kind} with the label '#{key}' in the book"
+        )
+        if problems is None:
+            raise MonitorError(f"{where}: {message}" + (f". {suggestion}" if hint else f" ({suggestion})"))
+        problems.append(BookProblem(file or cur_rel, line, 0, "@" + cid, message, suggestion, "reference"))
     return found
 
 
@@ -1272,12 +1275,15 @@ def load_book(
     body_ast: list[dict] = []
 
     def numbering_of_body() -> _Numbering:
-        from report.render.chapter_ast import read_body
+        from report.render.chapter_ast import read_body_and_cites
 
-        ast = read_body(parts, pandoc_path, root)  # only chapters not read before
+        ast, cites = read_body_and_cites(parts, pandoc_path, root)  # only chapters not read before
         body_ast[:] = [ast]
         numbering = _number(ast, kinds, root, problems, chapter_texts)
-        references[:] = _check_references(ast, numbering.labels, chapter_texts, problems)
+        in_order = None
+        if cites is not None:  # each part is a chapter (kinds[n]), its citations kept with it
+            in_order = [(rel, cid) for (rel, _kind), ids in zip(kinds, cites, strict=True) for cid in ids]
+        references[:] = _check_references(ast, numbering.labels, chapter_texts, problems, in_order)
         return numbering
 
     if problems is None:

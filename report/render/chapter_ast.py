@@ -100,6 +100,7 @@ def part_facts(blocks: list) -> dict:
     ids: list[str] = []
     headings: set[str] = set()
     bracketed: set[str] = set()
+    cites: list[str] = []  # every citation's id, in document order (notes included)
     notes = 0
 
     def visit(node: Any, in_note: bool) -> None:
@@ -117,8 +118,10 @@ def part_facts(blocks: list) -> dict:
             notes += 1
             visit(node["c"], True)
             return
-        if t == "Cite" and not in_note:
-            notes += 1
+        if t == "Cite":
+            cites.extend(citation["citationId"] for citation in node["c"][0])
+            if not in_note:
+                notes += 1
         elif t == "Header":
             headings.add(_key(stringify(node["c"][2])))
         elif t in ("Para", "Plain"):
@@ -130,7 +133,13 @@ def part_facts(blocks: list) -> dict:
             visit(c, in_note)
 
     visit(blocks, False)
-    return {"ids": ids, "headings": sorted(headings), "bracketed": sorted(bracketed), "notes": notes}
+    return {
+        "ids": ids,
+        "headings": sorted(headings),
+        "bracketed": sorted(bracketed),
+        "notes": notes,
+        "cites": cites,
+    }
 
 
 def _context_free(facts: list[dict]) -> bool:
@@ -160,9 +169,16 @@ def _read_whole(body: str, pandoc: str) -> dict:
 
 def read_body(parts: list[str], pandoc: str, root: Path | None) -> dict:
     """Pandoc's JSON AST of ``"\\n".join(parts)`` (``meta`` empty), reading only what changed."""
+    return read_body_and_cites(parts, pandoc, root)[0]
+
+
+def read_body_and_cites(parts: list[str], pandoc: str, root: Path | None) -> tuple[dict, list | None]:
+    """:func:`read_body`, and the ids of each part's citations in order (kept with the part's
+    reading, so the book's references are checked without walking the whole book again);
+    None when the body was read whole."""
     body = "\n".join(parts)
     if root is None or not all(_reads_alone(p) for p in parts):
-        return _read_whole(body, pandoc)
+        return _read_whole(body, pandoc), None
     from report.cache import Cache, code_version, digest, file_hash
     from report.render.book import PANDOC_FROM
     from report.render.format_cache import tool_versions
@@ -182,11 +198,11 @@ def read_body(parts: list[str], pandoc: str, root: Path | None) -> dict:
         for n, text in zip(missing, _read_parts_alone([parts[n] for n in missing], pandoc), strict=True):
             doc = json.loads(text)
             if doc["meta"]:
-                return _read_whole(body, pandoc)  # metadata inside a chapter: Pandoc merges it
+                return _read_whole(body, pandoc), None  # metadata inside a chapter: Pandoc merges it
             texts[n], facts[n] = text, part_facts(doc["blocks"])
             cache.put("chapter-ast", keys[n], {"ast.json": text, "facts.json": json.dumps(facts[n])})
     if not _context_free([facts[n] for n in range(len(parts))]):
-        return _read_whole(body, pandoc)
+        return _read_whole(body, pandoc), None
     blocks: list = []
     offset = 0
     version = None
@@ -195,7 +211,8 @@ def read_body(parts: list[str], pandoc: str, root: Path | None) -> dict:
         blocks.extend(doc["blocks"])
         version = version or doc["pandoc-api-version"]
         offset += facts[n]["notes"]
-    return {"pandoc-api-version": version, "meta": {}, "blocks": blocks}
+    cites = [facts[n]["cites"] for n in range(len(parts))]
+    return {"pandoc-api-version": version, "meta": {}, "blocks": blocks}, cites
 
 
 # From this many chapters on (a book read for the first time) they are read by two Pandoc
@@ -239,4 +256,4 @@ def _read_parts_alone(parts: list[str], pandoc: str) -> list[str]:
     return texts
 
 
-__all__ = ["read_body", "part_facts"]
+__all__ = ["read_body", "read_body_and_cites", "part_facts"]
