@@ -4,7 +4,7 @@ Everything is written into a fresh temporary folder and swapped in at the end, s
 build leaves the previous _generated/ as it was. A build whose inputs did not change since
 the last one does nothing (the inputs' hash is kept in _generated/.inputs). The work itself
 is :class:`report.builder.Builder`'s, imported only when there is work: the figure workers
-are started first, so they are ready by the time pandas and Altair are.
+are started first, so they are ready by the time Altair is.
 """
 
 from __future__ import annotations
@@ -143,7 +143,7 @@ def build(
         return BuildResult(skipped=True, repaired=repaired)
     tmp = Path(tempfile.mkdtemp(prefix=BUILD_TMP_PREFIX, dir=project.root))
     try:
-        # The figure workers start before pandas and Altair are imported and the data read, so
+        # The figure workers start before Altair is imported and the data read, so
         # that vl-convert is ready by the time the first spec is.
         with Drawing(project.fonts) as drawing:
             from report.builder import Builder, write_reference_docx

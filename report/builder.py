@@ -1,7 +1,7 @@
 """Writing _generated/: the facts of each indicator as text snippets, figures and variables.
 
 :func:`report.build.build` decides whether there is work and runs a :class:`Builder` into a
-temporary folder; this module holds what that work needs (pandas, Altair, the templates), so
+temporary folder; this module holds what that work needs (Altair, the templates), so
 that deciding costs nothing of it.
 """
 
@@ -529,7 +529,7 @@ class Builder:
                 node[region] = entry
             else:
                 node.update(entry)
-        years = sorted(self.data.observations["year"].unique())
+        years = sorted({o.year for o in self.data.observations})
         return {
             "editie": str(self.registry.edition),
             "publicatiedatum": numbers.long_date(load_edition(self.project).publication_date),
@@ -621,14 +621,7 @@ def _revisions(project: Project) -> dict[tuple, tuple[float, int]]:
     """Values revised since the last frozen edition (data/clean/revisions.csv, by `monitor clean`)."""
     from report.clean.revisions import load_revisions
 
-    frame = load_revisions(project.clean)
-    return {
-        (r.indicator, r.measure, r.market, r.region, int(r.year)): (
-            float(r.previous_value),
-            int(r.previous_edition),
-        )
-        for r in frame.itertuples()
-    }
+    return load_revisions(project.clean)
 
 
 def write_reference_docx(root: Path, path: Path) -> None:

@@ -569,7 +569,7 @@ def main() -> None:
 
 
 def leave_quickly() -> None:
-    """Spare the exit the interpreter's tidy-up of every object pandas and Altair made (0.15-0.25 s
+    """Spare the exit the interpreter's tidy-up of every object Altair and the book's AST made (0.15-0.25 s
     after a build): the objects are frozen out of the last garbage collection and the system
     reclaims the memory. Files are still flushed and closed, and exit handlers run, as usual."""
     import gc

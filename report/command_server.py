@@ -1,7 +1,7 @@
 """``monitor render``, ``build`` and ``check`` answered by a process that has its libraries loaded.
 
 Every ``monitor`` command is a fresh Python process, and one that builds or renders first loads
-pandas, pyarrow, Altair, python-docx, pydantic and the monitor's own modules: ~1.2 s of CPU on
+Altair, python-docx, pydantic, pandas (to clean) and the monitor's own modules: ~1.2 s of CPU on
 every run after an edit, on a machine with two cores about a quarter of the run. So the first of
 these commands runs in its own process, as always, and then starts a server in the background
 (``python -m report.command_server``) that loads them once and waits on a Unix socket in a folder

@@ -6,10 +6,10 @@ for text happens in report.text, so tests can compare every number in the text w
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-import pandas as pd
-
+from report.observations import Observation
 from report.registry import Indicator, Measure, Registry
 
 
@@ -107,15 +107,19 @@ def _direction(change: float, change_pct: float | None, kind: str, threshold: fl
 
 
 def series_facts(
-    registry: Registry, indicator: Indicator, measure: Measure, market: str, region: str, rows: pd.DataFrame
+    registry: Registry,
+    indicator: Indicator,
+    measure: Measure,
+    market: str,
+    region: str,
+    rows: Sequence[Observation],
 ) -> SeriesFacts | None:
-    if rows.empty:
+    if not rows:
         return None
-    rows = rows.sort_values("year")
     unit = registry.unit_by_id[measure.unit]
     points = tuple(
         Point(int(r.year), float(r.value), bool(r.provisional), bool(r.series_break), str(r.note))
-        for r in rows.itertuples()
+        for r in sorted(rows, key=lambda r: r.year)
     )
     years = [p.year for p in points]
     missing = tuple(y for y in range(years[0], years[-1] + 1) if y not in years)
@@ -136,9 +140,13 @@ def series_facts(
     )
 
 
-def all_facts(registry: Registry, observations: pd.DataFrame) -> dict[tuple[str, str, str, str], SeriesFacts]:
+def all_facts(
+    registry: Registry, observations: Iterable[Observation]
+) -> dict[tuple[str, str, str, str], SeriesFacts]:
     """Facts for every series that has data, in registry order."""
-    groups = {k: g for k, g in observations.groupby(["indicator", "measure", "market", "region"], sort=False)}
+    groups: dict[tuple[str, str, str, str], list[Observation]] = {}
+    for o in observations:
+        groups.setdefault((o.indicator, o.measure, o.market, o.region), []).append(o)
     out: dict[tuple[str, str, str, str], SeriesFacts] = {}
     for ind in registry.indicators:
         for measure in ind.measures:

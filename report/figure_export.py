@@ -1,8 +1,8 @@
 """Drawing the figures: Vega-Lite spec → SVG, PNG, CSV and the spec itself, with vl-convert.
 
-Apart from report/figures.py (which builds the specs with Altair and pandas) so that the
+Apart from report/figures.py (which builds the specs with Altair) so that the
 processes that draw in parallel import only vl-convert: a worker starts in ~0.1 s instead of
-the ~1 s that Altair and pandas take. The build hands each figure to a :class:`Drawing` as
+the ~0.5 s that Altair takes. The build hands each figure to a :class:`Drawing` as
 soon as its spec is known, so drawing overlaps with building the next specs. A build run by
 the command server takes over the worker it keeps warm (``STANDBY``) instead of starting one.
 """

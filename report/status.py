@@ -28,7 +28,7 @@ from report.project import Project
 from report.registry import Registry, load_registry
 
 if TYPE_CHECKING:
-    import pandas as pd
+    from report.observations import Observation
 
 COMPLETE, PROVISIONAL, MISSING, INCOMPLETE = "complete", "provisional", "missing", "incomplete"
 NOT_PERIODIC, NOT_DELIVERED = "not periodic", "not delivered"
@@ -189,14 +189,13 @@ def _status_from_json(data: dict) -> Status:
 
 
 def _compute(project: Project) -> Status:
-    import pandas as pd
+    from report.observations import load_clean_data
 
     edition = load_edition(project)
     registry = load_registry(project.registry)
     sources = load_sources(project.root / "data" / "sources.yml").sources
     manifest = _manifest(project)
-    obs_path = project.clean / "observations.csv"
-    obs = pd.read_csv(obs_path, dtype={"note": str}, keep_default_na=False)
+    obs = load_clean_data(project.clean, registry).observations
     status = Status(edition)
     year = edition.year
     # Orange indicators are measured now and then, unless the registry says `yearly: true`.
@@ -253,14 +252,14 @@ def _compute(project: Project) -> Status:
 
     for ind in registry.indicators:
         for market in ind.markets:
-            rows = obs[(obs.indicator == ind.id) & (obs.market == market)]
+            rows = [o for o in obs if o.indicator == ind.id and o.market == market]
             name = f"{ind.number} {ind.id}, {registry.market_by_id[market].name.en}"
-            latest = int(rows.year.max()) if len(rows) else None
+            latest = max(o.year for o in rows) if rows else None
             # A measure may lag behind the others (two sheets of one file): name it.
             lagging = [
                 m.id
                 for m in ind.measures
-                if market in ind.markets_of(m) and not (rows[rows.measure == m.id].year >= year).any()
+                if market in ind.markets_of(m) and not any(o.measure == m.id and o.year >= year for o in rows)
             ]
             if latest is not None and latest >= year:
                 if ind.id in incomplete:
@@ -268,14 +267,14 @@ def _compute(project: Project) -> Status:
                     detail += _changes(registry, ind.id, market, rows, year)
                 elif lagging and ind.id not in irregular and ind.id not in reasons_by_indicator:
                     state, detail = MISSING, f"no {year} figure for measure {', '.join(lagging)}"
-                elif rows[rows.year == year].provisional.astype(int).any():
+                elif any(o.provisional for o in rows if o.year == year):
                     state, detail = PROVISIONAL, ""
                 else:
                     state, detail = COMPLETE, ""
             elif ind.id in reasons_by_indicator:
                 state, detail = NOT_DELIVERED, reasons_by_indicator[ind.id]
             elif ind.id in irregular:
-                years = sorted(set(rows.year.astype(int))) if len(rows) else []
+                years = sorted({o.year for o in rows})
                 state = NOT_PERIODIC
                 detail = f"measured in {numbers.years(years[-4:], 'en')}" if years else "never measured yet"
             else:
@@ -297,13 +296,14 @@ def _delivery_line(
     return Line(kind, name, latest, MISSING, detail or f"no figures for {year}")
 
 
-def _changes(registry: Registry, ind_id: str, market: str, rows: pd.DataFrame, year: int) -> str:
+def _changes(registry: Registry, ind_id: str, market: str, rows: list[Observation], year: int) -> str:
     """How far an incomplete total moved in the edition year, per measure (beyond its limit marked)."""
     ind = registry.indicator_by_id[ind_id]
     out = []
     for measure in ind.measures:
-        r = rows[rows.measure == measure.id].set_index("year")["value"]
-        if year in r.index and year - 1 in r.index and r[year - 1]:
+        # An aggregate (a total of agencies' records) is one national series: a value per year.
+        r = {o.year: o.value for o in rows if o.measure == measure.id}
+        if year in r and year - 1 in r and r[year - 1]:
             pct = (r[year] - r[year - 1]) / r[year - 1] * 100
             decimals = registry.unit_by_id[measure.unit].decimals
             beyond = " beyond its limit" if abs(pct) > measure.jump_warning_pct else ""

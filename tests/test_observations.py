@@ -96,3 +96,78 @@ def test_missing_column_and_missing_file(clean_dir, registry):
     obs.unlink()
     with pytest.raises(MonitorError, match="clean observations not found"):
         load_clean_data(clean_dir, registry)
+
+
+def test_a_row_with_too_few_or_too_many_fields_is_named_not_filled_in(clean_dir, registry):
+    # pandas filled a short row's last fields with NaN (a note 'nan' in the report); now it is
+    # a problem with its row, and a long one too.
+    obs = clean_dir / "observations.csv"
+    short = _line_of(obs, "liquidaties,aantal,alle,NL,2013")
+    _edit_line(obs, short, ",0,0,", ",0,")
+    long = _line_of(obs, "liquidaties,aantal,alle,NL,2014")
+    _edit_line(obs, long, ",0,0,", ",0,0,,")
+    with pytest.raises(MonitorError) as err:
+        load_clean_data(clean_dir, registry)
+    msg = str(err.value)
+    assert "2 problem(s)" in msg
+    assert f"row {short}: found 8 field(s), expected 9" in msg
+    assert f"row {long}: found 10 field(s), expected 9" in msg
+
+
+def test_blank_rows_count_in_row_numbers_and_a_byte_order_mark_is_no_part_of_the_header(clean_dir, registry):
+    obs = clean_dir / "observations.csv"
+    lines = obs.read_text(encoding="utf-8").splitlines(keepends=True)
+    lines.insert(3, "\n")  # a blank row 4, as a spreadsheet shows it
+    obs.write_text("\ufeff" + "".join(lines) + "\n", encoding="utf-8")
+    data = load_clean_data(clean_dir, registry)
+    assert len(data.observations) == len(lines) - 2  # header and blank row
+    bad = _line_of(obs, "hennepkwekerijen,aantal,wiet,NL,2015")
+    _edit_line(obs, bad, ",NL,2015,", ",NL,2O15,")
+    with pytest.raises(MonitorError, match=rf"row {bad}, column 'year': found '2O15'"):
+        load_clean_data(clean_dir, registry)
+
+
+@pytest.mark.parametrize("value", ["inf", "nan", "-inf"])
+def test_a_value_that_is_no_finite_number_is_a_problem(clean_dir, registry, value):
+    obs = clean_dir / "observations.csv"
+    row = _line_of(obs, "liquidaties,aantal,alle,NL,2013")
+    line = obs.read_text(encoding="utf-8").splitlines()[row - 1].split(",")
+    _edit_line(obs, row, f",2013,{line[5]},", f",2013,{value},")
+    with pytest.raises(MonitorError, match=rf"row {row}, column 'value': found '{value}'"):
+        load_clean_data(clean_dir, registry)
+
+
+def test_observations_are_read_as_the_supplier_wrote_them(clean_dir, registry):
+    # Every row as plain values, in key order; the file's own text gives the same numbers.
+    obs = clean_dir / "observations.csv"
+    data = load_clean_data(clean_dir, registry)
+    rows = [line.split(",") for line in obs.read_text(encoding="utf-8").splitlines()[1:]]
+    assert len(data.observations) == len(rows)
+    first = data.observations[0]
+    want = next(
+        r
+        for r in rows
+        if r[:5] == [first.indicator, first.measure, first.market, first.region, str(first.year)]
+    )
+    assert first.value == float(want[5]) and first.provisional == (want[6] == "1") and first.note == want[8]
+    keys = [(o.indicator, o.measure, o.market, o.region, o.year) for o in data.observations]
+    assert keys == sorted(keys) and len(set(keys)) == len(keys)
+    assert all(type(o.year) is int and type(o.value) is float for o in data.observations)
+
+
+def test_revisions_are_read_by_key_and_a_damaged_file_is_named(tmp_path):
+    from report.clean.revisions import load_revisions
+
+    path = tmp_path / "revisions.csv"
+    assert load_revisions(tmp_path) == {}
+    path.write_text(
+        "indicator,measure,market,region,year,previous_value,value,previous_edition\n"
+        "hennepkwekerijen,aantal,wiet,NL,2023,2889.0,2778.0,2023\n",
+        encoding="utf-8",
+    )
+    assert load_revisions(tmp_path) == {("hennepkwekerijen", "aantal", "wiet", "NL", 2023): (2889.0, 2023)}
+    path.write_text(path.read_text(encoding="utf-8").replace(",2889.0,", ",twee,"), encoding="utf-8")
+    with pytest.raises(
+        MonitorError, match=r"revisions.csv, row 2: not a revision as `monitor clean` writes it"
+    ):
+        load_revisions(tmp_path)

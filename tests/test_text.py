@@ -3,13 +3,12 @@
 import re
 from pathlib import Path
 
-import pandas as pd
 import pytest
 
 from report import numbers
 from report.errors import MonitorError
 from report.facts import all_facts
-from report.observations import COLUMNS
+from report.observations import Observation
 from report.registry import load_registry
 from report.text import TextWriter, find_causal_words
 
@@ -24,7 +23,7 @@ def registry():
 
 
 def _obs(rows):
-    return pd.DataFrame([dict(zip(COLUMNS, r)) for r in rows])
+    return [Observation(*r) for r in rows]
 
 
 def _facts(registry, rows):
