@@ -132,3 +132,35 @@ def test_open_data_made_ahead_for_a_build_not_yet_in_place(tmp_path: Path):
     (pending / "metadata.yml").write_text("date: [unclosed", encoding="utf-8")
     with pytest.raises(MonitorError):
         format_cache.prepare_open_data(root, pending)
+
+
+def test_the_workbook_is_the_same_with_openpyxl_imported_without_numpy(root: Path, tmp_path: Path):
+    # A cold build imports openpyxl with numpy kept out (report.render.opendata.import_openpyxl);
+    # the command server has numpy loaded (pandas, for cleaning). Both write the same bytes.
+    import subprocess
+    import sys
+
+    script = (
+        "import sys, pathlib, types\n"
+        "if sys.argv[1] == 'numpy': import numpy\n"
+        "from report.render.opendata import write_open_data\n"
+        f"fields = { ({k: str(v) for k, v in vars(book(root)).items()})!r}\n"
+        "book = types.SimpleNamespace(**fields | {'root': pathlib.Path(fields['root'])})\n"
+        "out = write_open_data(book, pathlib.Path(sys.argv[2]))\n"
+        "import openpyxl.compat.numbers as n\n"
+        "print(n.NUMPY, 'numpy' in sys.modules)\n"
+    )
+    seen = {}
+    for how in ("numpy", "none"):
+        proc = subprocess.run(
+            [sys.executable, "-c", script, how, str(tmp_path / how)],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        seen[how] = proc.stdout.split()
+    assert seen == {"numpy": ["True", "True"], "none": ["False", "False"]}
+    files = sorted(p.name for p in (tmp_path / "none").iterdir())
+    assert any(name.endswith(".xlsx") for name in files)
+    for name in files:
+        assert (tmp_path / "numpy" / name).read_bytes() == (tmp_path / "none" / name).read_bytes(), name

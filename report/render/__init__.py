@@ -53,7 +53,7 @@ _MODULES = {
     "docx": ["report.render.docx", "report.render.docx_pictures"],
     "html": ["report.render.html", "report.render.html_pages"],
 }
-_SHARED = ["report.render.book", "report.render.crossref", "report.render.opendata", "openpyxl"]
+_SHARED = ["report.render.book", "report.render.crossref", "report.render.opendata"]
 
 
 def preload(formats: Iterable[str] = FORMATS) -> None:
@@ -62,6 +62,9 @@ def preload(formats: Iterable[str] = FORMATS) -> None:
     workers), so that the render's threads do not import them in turn, one at a time."""
     for name in _SHARED + [m for fmt in formats for m in _MODULES.get(fmt, [])]:
         importlib.import_module(name)
+    from report.render.opendata import import_openpyxl
+
+    import_openpyxl()
 
 
 def prepare(root: Path, generated: Path, formats: Iterable[str] = FORMATS, engine: str = "embedded") -> None:
