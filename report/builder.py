@@ -7,6 +7,7 @@ that deciding costs nothing of it.
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Callable
 from pathlib import Path
@@ -37,6 +38,7 @@ QUALITY_MEANING_NL = {
 QUALITY_NL = {q: f"{q} ({meaning})" for q, meaning in QUALITY_MEANING_NL.items()}
 
 
+@functools.cache  # as format_cache.tool_versions: read once a process (~0.5 ms a chart)
 def alt_version() -> str:
     from importlib.metadata import version
 

@@ -83,6 +83,37 @@ def test_an_edited_chapter_is_the_only_page_written_and_the_site_is_a_cold_rende
     _same_as_cold(root, tmp_path, [edit])
 
 
+def test_a_run_for_one_page_holds_its_neighbours_headings_only(tmp_path, monkeypatch):
+    """A page needs of the other chapters only its previous and next (the title page, written
+    with every heading, is kept apart): the other chapters are left out of the run."""
+    root = _copy(tmp_path, "warm")
+    render(root, formats=("html",))
+    headings: list[list[str]] = []
+    real = html_pages._run
+
+    def spy(doc, blocks, figures, command, env, cwd):
+        headings.append([b["c"][1][0] for b in blocks if b.get("t") == "Header" and b["c"][0] == 1])
+        return real(doc, blocks, figures, command, env, cwd)
+
+    monkeypatch.setattr(html_pages, "_run", spy)
+
+    def edit(r: Path) -> None:
+        _edit(
+            r,
+            "chapters/01-inleiding.qmd",
+            "# Inleiding {#sec-inleiding}\n",
+            "# Inleiding {#sec-inleiding}\n\nNieuw.\n",
+        )
+
+    edit(root)
+    render(root, formats=("html",))
+    assert headings == [["voorwoord", "sec-inleiding", "sec-import"]]  # not sec-overzicht, the data page
+    page = (root / "_book/html/sec-inleiding.html").read_text(encoding="utf-8")
+    assert "Nieuw." in page and 'href="voorwoord.html" rel="prev"' in page
+    assert 'href="sec-import.html" rel="next"' in page
+    _same_as_cold(root, tmp_path, [edit])
+
+
 def test_a_link_follows_its_target_to_another_page(tmp_path, written):
     """The appendix links to 'Leeswijzer', which moves from chapter 1 to chapter 2. The appendix's
     page comes from the cache, yet its link must now point at chapter 2's page (as a cold

@@ -326,8 +326,9 @@ def test_the_formats_share_the_book_as_read_once_and_leave_it_as_it_was(mini: Pa
     real = pandoc_module.read_book_once
     real_loads = json.loads
 
-    def spy(book, markdown_path):
-        out = real(book, markdown_path)
+    def spy(book, markdown_path, write=True):
+        assert write, "the DOCX's Pandoc reads the file"
+        out = real(book, markdown_path, write)
         kept.append((book, copy.deepcopy(book.read_once[1]), real_loads(out.read_text(encoding="utf-8"))))
         return out
 
@@ -343,6 +344,30 @@ def test_the_formats_share_the_book_as_read_once_and_leave_it_as_it_was(mini: Pa
     assert book.read_once[1] == before, "a format changed the shared document"
     size = len(json.dumps(before, ensure_ascii=False, separators=(",", ":")))
     assert size not in parsed, "a format parsed the book's JSON again"
+
+
+def test_a_render_without_docx_keeps_the_book_read_once_in_memory_only(mini: Path, monkeypatch):
+    """Only the DOCX's Pandoc reads the book's JSON file: a render of the site (the preview's)
+    does not write it (~0.03 s), and makes the same site."""
+    from report.render import pandoc as pandoc_module
+    from report.render import render
+
+    asked = []
+    real = pandoc_module.read_book_once
+
+    def spy(book, markdown_path, write=True):
+        out = real(book, markdown_path, write)
+        asked.append((write, out.exists()))
+        return out
+
+    monkeypatch.setattr(pandoc_module, "read_book_once", spy)
+    site = render(mini, formats=("html",), out_dir=mini / "a")["html"].parent
+    assert asked == [(False, False)]
+    files = {p.relative_to(site): p.read_bytes() for p in site.rglob("*") if p.is_file()}
+    monkeypatch.setenv("MONITOR_CACHE", "off")
+    again = render(mini, formats=("html", "docx"), out_dir=mini / "b")["html"].parent
+    assert asked[-1] == (True, True)
+    assert files == {p.relative_to(again): p.read_bytes() for p in again.rglob("*") if p.is_file()}
 
 
 def test_unknown_reference_stops_the_render_naming_it():

@@ -196,7 +196,8 @@ def _render_embedded(
         if todo:
             from report.render.pandoc import read_book_once
 
-            markdown_path = read_book_once(book, markdown_path)  # read once, written by each format
+            # read once, written by each format; as a file for the DOCX's Pandoc only
+            markdown_path = read_book_once(book, markdown_path, write="docx" in todo)
 
             def render_and_keep(fmt: str) -> Path:
                 out = jobs[fmt](book, markdown_path, tmp, draft, open_data)

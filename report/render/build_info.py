@@ -33,6 +33,7 @@ DISTRIBUTIONS = (
 )
 
 
+@functools.cache  # as format_cache.tool_versions: `monitor preview` renders many times
 def _version(dist: str) -> str:
     try:
         return version(dist)

@@ -14,6 +14,7 @@ quietly costing time (or shipping a stale bundle).
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from importlib.metadata import version
@@ -53,10 +54,15 @@ def vega_wanted() -> dict:
     return {"vl-convert": vlc.__version__}
 
 
+@functools.cache  # as format_cache.tool_versions: read once a process
+def _fonttools_version() -> str:
+    return version("fonttools")
+
+
 def font_wanted(source: Path, recipe: str) -> dict:
     return {
         "font-sha256": _sha256(Path(source).read_bytes()),
-        "fonttools": version("fonttools"),
+        "fonttools": _fonttools_version(),
         "recipe": recipe,
     }
 
