@@ -338,3 +338,30 @@ def test_builds_and_renders_prune_now_and_then(tmp_path: Path, monkeypatch):
     os.utime(stamp, (0, time.time() - cache_module.PRUNE_EVERY - 1))
     assert cache.prune_now_and_then() == 3
     assert [e[2] for e in cache.entries()] == ["fig"], "the stamp is not an entry"
+
+
+def test_a_files_hash_is_kept_only_while_its_signature_holds_and_once_it_settled(tmp_path: Path, monkeypatch):
+    import report.cache as cache_module
+
+    path = tmp_path / "figure.svg"
+    path.write_bytes(b"<svg>1</svg>")
+    read = []
+    real_open = open
+
+    def counting_open(name, *args, **kwargs):
+        read.append(name)
+        return real_open(name, *args, **kwargs)
+
+    monkeypatch.setattr(cache_module, "open", counting_open, raising=False)
+    first = cache_module.file_hash(path)
+    assert cache_module.file_hash(path) == first and len(read) == 2, "just written: read every time"
+    # Seconds later (the clock moved on): kept, and not read again while nothing changed.
+    now = time.time_ns() + 3 * cache_module.SETTLED_NS
+    monkeypatch.setattr(cache_module.time, "time_ns", lambda: now)
+    cache_module.file_hash(path)
+    assert cache_module.file_hash(path) == first and len(read) == 3
+    time.sleep(0.05)  # a clock tick or more: the rewrite gets another change time
+    path.write_bytes(b"<svg>2</svg>")  # the same size
+    second = cache_module.file_hash(path)
+    assert second != first and len(read) == 4
+    assert second == cache_module.hashlib.sha256(b"<svg>2</svg>").hexdigest()
