@@ -101,7 +101,9 @@ class Drawing:
         # The workers draw with the fonts' Latin subsets (report/font_subset.py: the same files,
         # less work); a figure with a character they lack is drawn here, with the whole fonts.
         self.whole_fonts = str(font_dir)
-        self.font_dir = str(figure_fonts(Path(font_dir), self.folder) or font_dir)
+        subsets = figure_fonts(Path(font_dir), self.folder)
+        self.font_dir = str(subsets[0]) if subsets else self.whole_fonts
+        self._kept = subsets[1] if subsets else frozenset()
         self.stems: list[str] = []
         self._drawn_here: list[str] = []  # what went wrong with a figure drawn here
         self._workers: list[tuple[subprocess.Popen | _Adopted, Path]] = []
@@ -152,7 +154,7 @@ class Drawing:
             pass  # the worker died; finish() says so
 
     def submit(self, spec: dict, rows: list[dict], stem: str) -> None:
-        if self.font_dir != self.whole_fonts and not covers(json.dumps(spec, ensure_ascii=False)):
+        if self.font_dir != self.whole_fonts and not covers(json.dumps(spec, ensure_ascii=False), self._kept):
             self._draw_here(spec, rows, stem)
             return
         n = len(self.stems)

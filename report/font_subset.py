@@ -2,12 +2,14 @@
 are drawn with.
 
 The site serves them as WOFF (report/render/html.py; shipped ready-made, report/render/prebuilt.py).
-The figure workers draw with the same subsets as TrueType: vl-convert opens and maps a font file
-for every text it measures or draws (some 3,000 times a figure), and a 110 kB subset costs the
-kernel far less each time than the 510 kB font: ~15 % of the drawing's CPU. A figure reads the
-same with either (the subset keeps every glyph, kerning pair and ligature of the characters it
-keeps; tests/test_figures.py compares the files), and a figure with a character outside the
-subset is drawn with the whole fonts (:func:`covers`).
+The figure workers draw with smaller subsets of their own, as TrueType: vl-convert opens, maps
+and parses a font file for every text it measures and every glyph it draws (some 3,000 times a
+figure), and the cost grows with the file: drawing the demo's 30 figures takes ~4.8 s of CPU with
+the 110 kB site subsets and ~4.1 s with the 36 kB figure subsets (Latin-1, punctuation, € and −,
+no hinting instructions, which vl-convert does not apply), against ~5.5 s with the whole 510 kB
+fonts. A figure reads the same with any of them (a subset keeps every glyph, kerning pair and
+ligature of the characters it keeps; tests/test_figures.py compares the files), and a figure
+with a character outside its subset is drawn with the whole fonts (:func:`covers`).
 """
 
 from __future__ import annotations
@@ -33,11 +35,50 @@ SUBSET_RECIPE = hashlib.sha256(
 ).hexdigest()[:16]
 _KEPT = frozenset(map(chr, FONT_UNICODES))
 
+# The figures' subsets: what Vega writes with the nl-NL locale (digits, "." and ",", − U+2212,
+# %, € and the no-break space, µ) and what titles, labels and notes are written in (Latin-1:
+# ï, é, ë, ...; dashes, quotes, …, ‰). Without hinting instructions: vl-convert's renderer
+# does not apply them, so the glyphs it draws are the same.
+FIGURE_UNICODES = (
+    list(range(0x20, 0x7F))
+    + list(range(0xA0, 0x100))
+    + list(range(0x2010, 0x2028))
+    + [0x2009, 0x202F, 0x2030, 0x2039, 0x203A, 0x20AC, 0x2122, 0x2190, 0x2191, 0x2192, 0x2193, 0x2212]
+)
+FIGURE_SUBSET_OPTIONS = {**SUBSET_OPTIONS, "hinting": False}
+FIGURE_SUBSET_RECIPE = hashlib.sha256(
+    json.dumps(
+        [FIGURE_UNICODES, FIGURE_SUBSET_OPTIONS, "recalcTimestamp=False", "reorderTables=False"]
+    ).encode()
+).hexdigest()[:16]
+FIGURE_KEPT = frozenset(map(chr, FIGURE_UNICODES))
 
-def covers(text: str) -> bool:
-    """Whether the subsets hold every character of ``text`` (a figure's spec as JSON text, in
-    which control characters are escapes)."""
-    return set(text) <= _KEPT
+
+def covers(text: str, kept: frozenset[str] = _KEPT) -> bool:
+    """Whether a subset (``kept``: its characters) holds every character of ``text`` (a figure's
+    spec as JSON text, in which control characters are escapes)."""
+    return set(text) <= kept
+
+
+def make_subset(source: Path | str, unicodes: list[int], options: dict) -> bytes:
+    """The subset of the font file ``source`` that keeps ``unicodes``, made with fontTools and
+    ``options`` (SUBSET_OPTIONS, FIGURE_SUBSET_OPTIONS): the same bytes every time."""
+    import io
+
+    from fontTools import subset
+    from fontTools.ttLib import TTFont
+
+    opts = subset.Options()
+    for name, value in options.items():
+        setattr(opts, name, value)
+    font = TTFont(str(source), recalcTimestamp=False)
+    subsetter = subset.Subsetter(opts)
+    subsetter.populate(unicodes=unicodes)
+    subsetter.subset(font)
+    font.flavor = options.get("flavor")
+    buf = io.BytesIO()
+    font.save(buf, reorderTables=False)
+    return buf.getvalue()
 
 
 def woff_to_sfnt(woff: bytes) -> bytes:
@@ -63,23 +104,25 @@ def woff_to_sfnt(woff: bytes) -> bytes:
     return b"".join(out)
 
 
-def figure_fonts(font_dir: Path, folder: Path) -> Path | None:
-    """A folder (inside ``folder``) with the shipped subset of every font in ``font_dir``, as
-    TrueType; None when a font has no shipped subset (another font, another fontTools): the
-    figures are then drawn with the fonts themselves."""
-    from report.render.prebuilt import font_subset
+def figure_fonts(font_dir: Path, folder: Path) -> tuple[Path, frozenset[str]] | None:
+    """A folder (inside ``folder``) with a shipped subset of every font in ``font_dir``, as
+    TrueType, and the characters the subsets keep: the figures' own subsets, else the site's;
+    None when a font has neither (another font, another fontTools): the figures are then drawn
+    with the fonts themselves."""
+    from report.render.prebuilt import FIGURE_FONTS, SITE_FONTS, font_subset
 
     fonts = sorted(Path(font_dir).glob("*.[ot]tf"))
-    subsets = {}
-    for source in fonts:
-        woff = font_subset(source, SUBSET_RECIPE)
-        if woff is None or source.suffix != ".ttf":
-            return None
-        subsets[source.name] = woff_to_sfnt(woff)
-    if not subsets:
+    if not fonts or any(source.suffix != ".ttf" for source in fonts):
         return None
-    out = Path(folder) / "fonts"
-    out.mkdir(parents=True, exist_ok=True)
-    for name, data in subsets.items():
-        (out / name).write_bytes(data)
-    return out
+    for section, recipe, kept in (
+        (FIGURE_FONTS, FIGURE_SUBSET_RECIPE, FIGURE_KEPT),
+        (SITE_FONTS, SUBSET_RECIPE, _KEPT),
+    ):
+        woffs = {source.name: font_subset(source, recipe, section) for source in fonts}
+        if all(woff is not None for woff in woffs.values()):
+            out = Path(folder) / "fonts"
+            out.mkdir(parents=True, exist_ok=True)
+            for name, woff in woffs.items():
+                (out / name).write_bytes(woff_to_sfnt(woff))
+            return out, kept
+    return None

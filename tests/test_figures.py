@@ -304,15 +304,16 @@ def test_a_warm_worker_that_dies_is_an_error_naming_its_figures(tmp_path, monkey
 
 
 def test_the_font_subsets_draw_the_bytes_of_the_whole_fonts(built_project, tmp_path, monkeypatch):
-    """The workers draw with the fonts' Latin subsets (report/font_subset.py), for speed: the
-    files are those of the whole fonts, and a figure with a character the subsets lack (Δ) is
-    drawn with the whole fonts, as it would come out otherwise."""
+    """The workers draw with the fonts' figure subsets (report/font_subset.py), for speed: the
+    files are those of the whole fonts, and a figure with a character the subsets lack (Δ; ł,
+    which the site's subsets have) is drawn with the whole fonts, as it would come out otherwise."""
     from report import figure_export as fe
 
     figures = built_project / "_generated" / "figuren"
     names = ["samenhang-synthetisch", "inbeslagnames-nl-kg", "groothandelsprijzen-prijs"]
     specs = {n: json.loads((figures / f"{n}.vl.json").read_text(encoding="utf-8")) for n in names}
     specs["greek"] = {**specs["inbeslagnames-nl-kg"], "title": "Δ per jaar"}
+    specs["polish"] = {**specs["groothandelsprijzen-prijs"], "title": "Prijs in złoty"}
 
     def drawn(folder: Path) -> dict[str, bytes]:
         return {p.name: p.read_bytes() for p in sorted(folder.iterdir())}
@@ -322,14 +323,16 @@ def test_the_font_subsets_draw_the_bytes_of_the_whole_fonts(built_project, tmp_p
         fe.export(spec, [], tmp_path / "whole" / name)
     with fe.Drawing(ROOT / "fonts", workers=1) as drawing:
         assert drawing.font_dir != drawing.whole_fonts, "the project's fonts have shipped subsets"
+        regular = Path(drawing.font_dir) / "NotoSans-Regular.ttf"
+        assert regular.stat().st_size < 40_000, "the figures' subsets, not the site's"
         for name, spec in specs.items():
             drawing.submit(spec, [], str(tmp_path / "subset" / name))
-        assert len(drawing.stems) == 3, "the figure with Δ is drawn in this process"
+        assert len(drawing.stems) == 3, "the figures with Δ and ł are drawn in this process"
         drawing.finish()
     assert drawn(tmp_path / "subset") == drawn(tmp_path / "whole")
 
     # without that guard the subsets would draw Δ in another font
-    monkeypatch.setattr(fe, "covers", lambda text: True)
+    monkeypatch.setattr(fe, "covers", lambda *_text_and_kept: True)
     with fe.Drawing(ROOT / "fonts", workers=1) as drawing:
         drawing.submit(specs["greek"], [], str(tmp_path / "unguarded" / "greek"))
         drawing.finish()
@@ -340,7 +343,13 @@ def test_the_font_subsets_draw_the_bytes_of_the_whole_fonts(built_project, tmp_p
 def test_figure_fonts_only_for_fonts_with_a_shipped_subset(tmp_path):
     from fontTools.ttLib import TTFont
 
-    from report.font_subset import SUBSET_RECIPE, figure_fonts, woff_to_sfnt
+    from report.font_subset import (
+        FIGURE_KEPT,
+        FIGURE_SUBSET_RECIPE,
+        SUBSET_RECIPE,
+        figure_fonts,
+        woff_to_sfnt,
+    )
     from report.render import prebuilt
 
     regular = ROOT / "fonts" / "NotoSans-Regular.ttf"
@@ -352,8 +361,15 @@ def test_figure_fonts_only_for_fonts_with_a_shipped_subset(tmp_path):
     assert all(ours.reader[tag] == theirs.reader[tag] for tag in ours.reader.keys())
     assert ours["cmap"].getBestCmap() == theirs["cmap"].getBestCmap()
 
-    made = figure_fonts(ROOT / "fonts", tmp_path / "drawing")
+    made, kept = figure_fonts(ROOT / "fonts", tmp_path / "drawing")
     assert sorted(p.name for p in made.iterdir()) == sorted(p.name for p in (ROOT / "fonts").glob("*.ttf"))
+    assert kept == FIGURE_KEPT
+    for drawn in made.iterdir():  # each the TrueType of its shipped figure subset
+        woff = prebuilt.font_subset(ROOT / "fonts" / drawn.name, FIGURE_SUBSET_RECIPE, prebuilt.FIGURE_FONTS)
+        assert drawn.read_bytes() == woff_to_sfnt(woff)
+        whole = set(map(chr, TTFont(str(ROOT / "fonts" / drawn.name))["cmap"].getBestCmap()))
+        # what the font has of the characters kept (the others: another font, either way)
+        assert set(map(chr, TTFont(str(drawn))["cmap"].getBestCmap())) == kept & whole
     other = tmp_path / "other-fonts"
     other.mkdir()
     (other / regular.name).write_bytes(regular.read_bytes() + b"\0")  # not the font of the subset

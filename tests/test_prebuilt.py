@@ -31,6 +31,20 @@ def test_the_shipped_font_subsets_are_what_fonttools_makes(name):
     assert shipped == html._font_subset.__wrapped__(str(source), 0.0), f"stale subset of {name}: {REBUILD}"
 
 
+@pytest.mark.parametrize("name", [n for n in html.FONT_FILES if n.endswith(".ttf")])
+def test_the_shipped_figure_subsets_are_what_fonttools_makes(name):
+    from report import font_subset
+
+    source = html.PROJECT_FONTS / name
+    shipped = prebuilt.font_subset(source, font_subset.FIGURE_SUBSET_RECIPE, prebuilt.FIGURE_FONTS)
+    assert shipped is not None, f"no figure subset shipped for {name}: {REBUILD}"
+    made = font_subset.make_subset(source, font_subset.FIGURE_UNICODES, font_subset.FIGURE_SUBSET_OPTIONS)
+    assert shipped == made, f"stale figure subset of {name}: {REBUILD}"
+    # the site's recipe does not find it, nor the figures' the site's
+    assert prebuilt.font_subset(source, html.SUBSET_RECIPE, prebuilt.FIGURE_FONTS) is None
+    assert prebuilt.font_subset(source, font_subset.FIGURE_SUBSET_RECIPE) is None
+
+
 @pytest.fixture
 def own_prebuilt(tmp_path, monkeypatch):
     """A copy of the shipped folder that a test may damage."""

@@ -41,7 +41,7 @@ from pathlib import Path
 from typing import Any
 
 from report.errors import MonitorError
-from report.font_subset import FONT_UNICODES, SUBSET_OPTIONS, SUBSET_RECIPE
+from report.font_subset import FONT_UNICODES, SUBSET_OPTIONS, SUBSET_RECIPE, make_subset
 from report.render.html_pages import LOCAL_LINK, run_chunkedhtml
 
 RENDER_DIR = Path(__file__).resolve().parent
@@ -990,20 +990,7 @@ def _write_assets(out_dir: Path, book: Any) -> None:
 @functools.lru_cache(maxsize=8)
 def _font_subset(path: str, _mtime: float) -> bytes:
     """A Latin subset of a TTF as WOFF (about 60 kB instead of 500 kB), the same bytes every time."""
-    from fontTools import subset
-    from fontTools.ttLib import TTFont
-
-    options = subset.Options()
-    for name, value in SUBSET_OPTIONS.items():
-        setattr(options, name, value)
-    font = TTFont(path, recalcTimestamp=False)
-    subsetter = subset.Subsetter(options)
-    subsetter.populate(unicodes=FONT_UNICODES)
-    subsetter.subset(font)
-    font.flavor = "woff"
-    buf = io.BytesIO()
-    font.save(buf, reorderTables=False)
-    return buf.getvalue()
+    return make_subset(path, FONT_UNICODES, SUBSET_OPTIONS)
 
 
 def monitor_js() -> str:

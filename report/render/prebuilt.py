@@ -73,30 +73,54 @@ def vega_bundle_source() -> str | None:
     return data.decode("utf-8") if data is not None else None
 
 
-def font_subset(source: Path, recipe: str) -> bytes | None:
-    """The subset of font file ``source`` made with ``recipe`` (font_subset.SUBSET_RECIPE), if shipped."""
-    return _shipped(_manifest().get("fonts", {}).get(Path(source).name), font_wanted(source, recipe))
+SITE_FONTS = "fonts"  # the manifest's section of the site's subsets (font_subset.SUBSET_RECIPE)
+FIGURE_FONTS = "figure-fonts"  # and of the figures' (font_subset.FIGURE_SUBSET_RECIPE)
 
 
-def write_prebuilt(bundle_source: str, subsets: dict[Path, bytes], recipe: str) -> Path:
+def font_subset(source: Path, recipe: str, section: str = SITE_FONTS) -> bytes | None:
+    """The subset of font file ``source`` made with ``recipe`` (font_subset.SUBSET_RECIPE for the
+    site, FIGURE_SUBSET_RECIPE in ``section`` FIGURE_FONTS for the figures), if shipped."""
+    return _shipped(_manifest().get(section, {}).get(Path(source).name), font_wanted(source, recipe))
+
+
+def write_prebuilt(
+    bundle_source: str,
+    subsets: dict[Path, bytes],
+    recipe: str,
+    figure_subsets: dict[Path, bytes] | None = None,
+    figure_recipe: str = "",
+) -> Path:
     """Write the assets and their manifest (scripts/prebuild_assets.py)."""
     PREBUILT_DIR.mkdir(parents=True, exist_ok=True)
     data = bundle_source.encode("utf-8")
     (PREBUILT_DIR / VEGA_FILE).write_bytes(data)
     manifest: dict = {
         "vega-bundle": {**vega_wanted(), "file": VEGA_FILE, "sha256": _sha256(data)},
-        "fonts": {},
+        SITE_FONTS: {},
+        FIGURE_FONTS: {},
     }
-    for source, woff in sorted(subsets.items()):
-        name = f"{source.stem}.woff"
-        (PREBUILT_DIR / name).write_bytes(woff)
-        manifest["fonts"][source.name] = {
-            **font_wanted(source, recipe),
-            "file": name,
-            "sha256": _sha256(woff),
-        }
+    for section, made, how, suffix in (
+        (SITE_FONTS, subsets, recipe, ".woff"),
+        (FIGURE_FONTS, figure_subsets or {}, figure_recipe, ".figure.woff"),
+    ):
+        for source, woff in sorted(made.items()):
+            name = f"{source.stem}{suffix}"
+            (PREBUILT_DIR / name).write_bytes(woff)
+            manifest[section][source.name] = {
+                **font_wanted(source, how),
+                "file": name,
+                "sha256": _sha256(woff),
+            }
     MANIFEST.write_text(json.dumps(manifest, indent=1, sort_keys=True) + "\n", encoding="utf-8")
     return MANIFEST
 
 
-__all__ = ["vega_bundle_source", "font_subset", "write_prebuilt", "PREBUILT_DIR", "MANIFEST"]
+__all__ = [
+    "vega_bundle_source",
+    "font_subset",
+    "write_prebuilt",
+    "PREBUILT_DIR",
+    "MANIFEST",
+    "SITE_FONTS",
+    "FIGURE_FONTS",
+]
