@@ -52,17 +52,32 @@ def test_unknown_market_names_file_row_column_value_and_suggests(clean_dir, regi
     assert obs.read_bytes() == before  # input only read
 
 
-def test_all_problems_are_reported_together(clean_dir, registry):
+def _problems_after(clean_dir: Path, registry, edits: list[tuple[str, str, str]]) -> tuple[list[int], str]:
+    """Apply each edit (a line's start, text, replacement) and load: the rows edited, the error."""
     obs = clean_dir / "observations.csv"
-    r1 = _line_of(obs, "liquidaties,aantal,alle,NL,2013")
-    _edit_line(obs, r1, "liquidaties,aantal,alle,NL,2013,", "liquidaties,aantal,alle,NL,2013,-")
-    r2 = _line_of(obs, "zuiverheid,gehalte,cocaine,NL,2014")
-    _edit_line(obs, r2, ",2014,", ",2041,")
-    r3 = _line_of(obs, "hennepkwekerijen,aantal,wiet,NL,2016")
-    _edit_line(obs, r3, ",2016,", ",2016,x")
+    rows = []
+    for needle, old, new in edits:
+        rows.append(_line_of(obs, needle))
+        _edit_line(obs, rows[-1], old, new)
     with pytest.raises(MonitorError) as err:
         load_clean_data(clean_dir, registry)
-    msg = str(err.value)
+    return rows, str(err.value)
+
+
+def test_all_problems_are_reported_together(clean_dir, registry):
+    (r1, r2, r3), msg = _problems_after(
+        clean_dir,
+        registry,
+        [
+            (
+                "liquidaties,aantal,alle,NL,2013",
+                "liquidaties,aantal,alle,NL,2013,",
+                "liquidaties,aantal,alle,NL,2013,-",
+            ),
+            ("zuiverheid,gehalte,cocaine,NL,2014", ",2014,", ",2041,"),
+            ("hennepkwekerijen,aantal,wiet,NL,2016", ",2016,", ",2016,x"),
+        ],
+    )
     assert "3 problem(s)" in msg
     assert f"row {r1}, column 'value'" in msg and "a value of 0 or more" in msg
     assert f"row {r2}, column 'year': found '2041'" in msg
@@ -101,14 +116,14 @@ def test_missing_column_and_missing_file(clean_dir, registry):
 def test_a_row_with_too_few_or_too_many_fields_is_named_not_filled_in(clean_dir, registry):
     # pandas filled a short row's last fields with NaN (a note 'nan' in the report); now it is
     # a problem with its row, and a long one too.
-    obs = clean_dir / "observations.csv"
-    short = _line_of(obs, "liquidaties,aantal,alle,NL,2013")
-    _edit_line(obs, short, ",0,0,", ",0,")
-    long = _line_of(obs, "liquidaties,aantal,alle,NL,2014")
-    _edit_line(obs, long, ",0,0,", ",0,0,,")
-    with pytest.raises(MonitorError) as err:
-        load_clean_data(clean_dir, registry)
-    msg = str(err.value)
+    (short, long), msg = _problems_after(
+        clean_dir,
+        registry,
+        [
+            ("liquidaties,aantal,alle,NL,2013", ",0,0,", ",0,"),
+            ("liquidaties,aantal,alle,NL,2014", ",0,0,", ",0,0,,"),
+        ],
+    )
     assert "2 problem(s)" in msg
     assert f"row {short}: found 8 field(s), expected 9" in msg
     assert f"row {long}: found 10 field(s), expected 9" in msg
