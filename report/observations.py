@@ -202,7 +202,7 @@ def load_clean_data(clean_dir: str | Path, registry: Registry) -> CleanData:
     at = [header.index(c) for c in COLUMNS]
     observations = sorted(
         (_observation([fields[i] for i in at]) for _row, fields in records),
-        key=lambda o: (o.indicator, o.measure, o.market, o.region, o.year),
+        key=lambda o: o[: len(KEY)],  # the KEY fields come first
     )
 
     meta_path = clean_dir / "metadata.yml"

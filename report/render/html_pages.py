@@ -114,10 +114,10 @@ def write_pages(
     title_page = _cached(cache, title_key)
     todo = [i for i, entry in enumerate(found) if entry is None]
     if todo or title_page is None:
-        with_title = title_page is None
+        with_title, wanted = title_page is None, set(todo)
         blocks = []
         for i, chapter in enumerate(chapters):
-            blocks.extend(_in_run(i, chapter, set(todo), with_title))
+            blocks.extend(_in_run(i, chapter, wanted, with_title))
         subset = {fid: html for i in todo for fid in figure_ids[i] if (html := figures.get(fid))}
         written, sitemap = _run(doc, blocks, subset, command, env, book.root)
         pages = dict(written)
